@@ -1,0 +1,29 @@
+"""compliance: check CRM and sales-office event logs against service obligations.
+
+    import compliance
+    rules = compliance.load_rules()                      # the bundled pack, or a path
+    report = compliance.check("export.jsonl", rules, as_of="2025-10-01T00:00:00+08:00")
+    for finding in report.findings: ...
+"""
+
+from .checker import check
+from .errors import CheckError, InputError, RuleError, UsageError
+from .findings import ExitCode, Finding, Outcome, Report, RuleSummary, Severity, Status
+from .rulebook import RuleSet, load_rules
+
+__all__ = [
+    "CheckError",
+    "ExitCode",
+    "Finding",
+    "InputError",
+    "Outcome",
+    "Report",
+    "RuleError",
+    "RuleSet",
+    "RuleSummary",
+    "Severity",
+    "Status",
+    "UsageError",
+    "check",
+    "load_rules",
+]

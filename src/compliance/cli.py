@@ -1,0 +1,243 @@
+"""The `compliance` command: parse options, call the library, pick a reporter, set the exit code.
+
+Exit codes (see `compliance.findings.ExitCode`):
+  0  compliant: no violation of a stable rule at or above --fail-on (default high)
+  1  non-compliant: at least one such violation
+  2  could not check: bad rule file, unreadable or invalid input, usage error, internal error
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import IO, Any
+
+import click
+
+from . import checker, reporters
+from .errors import CheckError, UsageError
+from .events import parse_zone
+from .findings import ExitCode, Severity
+from .rulebook import RuleSet, load_rules, schema_text
+
+_EXIT_HELP = """\b
+Exit codes:
+  0  compliant: no violation of a stable rule at or above --fail-on
+  1  non-compliant: at least one such violation
+  2  could not check: bad rule file, unreadable input, usage or internal error"""
+
+
+def _default_lang() -> str:
+    """Chinese when the environment's locale is Chinese, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _split_ids(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _field_map(values: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        field, sep, column = value.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise UsageError(f"--map {value!r}: write FIELD=COLUMN, e.g. --map time=created_at")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def _zone(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_zone(value)
+    except ValueError as exc:
+        raise UsageError(f"--default-tz: {exc}") from None
+
+
+def _as_of(value: str | None) -> datetime | str | None:
+    # The command line is the one place that may read the machine's clock.
+    if value is not None and value.strip().lower() == "now":
+        return datetime.now(timezone.utc)
+    return value
+
+
+def _progress(enabled: bool | None) -> checker.Progress | None:
+    """A progress line on stderr while reading: on a terminal, or when --progress is given."""
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    state = {"last": -1}
+
+    def report(path: str, done: int, total: int) -> None:
+        percent = int(done * 100 / total) if total else 100
+        if percent != state["last"]:
+            state["last"] = percent
+            end = "\n" if percent >= 100 else "\r"
+            click.echo(f"reading {path}: {percent:3d}%", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    return report
+
+
+def _open_output(path: str | None) -> IO[str]:
+    if path is None or path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by caller
+    except OSError as exc:
+        raise UsageError(f"--output {path}: {exc.strerror}") from None
+
+
+def _resolve_format(fmt: str, output: str | None) -> str:
+    if fmt != "auto":
+        return fmt
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    return "text" if to_terminal else "json"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_HELP)
+@click.version_option(checker.tool_version(), prog_name="compliance")
+def cli() -> None:
+    """Check event logs against service obligations written as declarative rules."""
+
+
+@cli.command(epilog=_EXIT_HELP)
+@click.argument("logs", nargs=-1, metavar="LOG...")
+@click.option("--rules", "rules_path", metavar="PATH",
+              help="Rule file or folder (default: the bundled pack).")
+@click.option("--as-of", metavar="TIME",
+              help="Judge at this instant (RFC 3339 with offset, or 'now'); "
+                   "default: the latest event time.")
+@click.option("--format", "fmt", type=click.Choice(["auto", *reporters.FORMATS]), default="auto",
+              show_default=True, help="Report format; auto = text on a terminal, json otherwise.")
+@click.option("--output", "-o", metavar="FILE", help="Write the report here (default: stdout).")
+@click.option("--fail-on", type=click.Choice([*(s.value for s in Severity), "none"]),
+              default="high", show_default=True,
+              help="Lowest severity whose violations fail the run (exit 1).")
+@click.option("--select", multiple=True, metavar="IDS",
+              help="Only these rules: ids, prefixes (CMP), names or globs; comma-separated.")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Leave these rules out.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Report language (default: from the locale).")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Read an envelope field from another column, e.g. time=created_at.")
+@click.option("--default-tz", metavar="TZ",
+              help="Zone for timestamps without offset (e.g. Asia/Shanghai or +08:00).")
+@click.option("--show-passes", is_flag=True, help="List compliant instances too.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: when stderr is a terminal).")
+def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
+          output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
+          lang: str | None, maps: tuple[str, ...], default_tz: str | None, show_passes: bool,
+          progress: bool | None) -> int:
+    """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
+    if not logs:
+        raise UsageError("give at least one log file to check")
+    rules = load_rules(rules_path).select(_split_ids(select), _split_ids(ignore))
+    gate = None if fail_on == "none" else Severity(fail_on)
+    report = checker.check(
+        list(logs), rules, _as_of(as_of), lang=lang or _default_lang(),
+        show_passes=show_passes, default_tz=_zone(default_tz), field_map=_field_map(maps),
+        progress=_progress(progress),
+    )
+    fmt = _resolve_format(fmt, output)
+    stream = _open_output(output)
+    try:
+        reporters.write(report, fmt, stream, fail_on=gate,
+                        color=fmt == "text" and stream is sys.stdout and sys.stdout.isatty())
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    return int(report.exit_code(gate))
+
+
+@cli.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Read an envelope field from another column.")
+@click.option("--default-tz", metavar="TZ", help="Zone for timestamps without offset.")
+def validate(logs: tuple[str, ...], maps: tuple[str, ...], default_tz: str | None) -> int:
+    """Check LOG files against the event envelope; list every rejected record.
+
+    Exits 0 when every record is valid, 1 when some are rejected, 2 when a file cannot be read.
+    """
+    inputs = checker.validate(list(logs), default_tz=_zone(default_tz), field_map=_field_map(maps))
+    for item in inputs:
+        for rejection in item.rejections:
+            click.echo(f"{rejection.file}:{rejection.line}: {rejection.reason}")
+        click.echo(f"{item.path}: {item.records} records, {item.accepted} valid, "
+                   f"{item.rejected} rejected", err=True)
+    return int(ExitCode.VIOLATIONS if any(i.rejected for i in inputs) else ExitCode.COMPLIANT)
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect, validate and test rule files."""
+
+
+@rules.command("list")
+@click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+def rules_list(rules_path: str | None) -> int:
+    """List the rules: id, kind, severity, status, title."""
+    for rule in load_rules(rules_path):
+        click.echo(f"{rule.id}\t{rule.kind}\t{rule.severity.value}\t{rule.status.value}\t"
+                   f"{rule.name}\t{rule.title_en}")
+    return int(ExitCode.COMPLIANT)
+
+
+@rules.command("validate")
+@click.argument("path", required=False)
+def rules_validate(path: str | None) -> int:
+    """Validate rule files without running them (default: the bundled pack)."""
+    loaded: RuleSet = load_rules(path)
+    click.echo(f"{len(loaded)} rules valid", err=True)
+    return int(ExitCode.COMPLIANT)
+
+
+@rules.command("schema")
+def rules_schema() -> int:
+    """Print the JSON Schema of a rule file."""
+    click.echo(schema_text(), nl=False)
+    return int(ExitCode.COMPLIANT)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line; never leaves with a traceback for bad input."""
+    sys.exit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None,
+        invoke: Callable[..., Any] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    try:
+        result = (invoke or cli.main)(args=list(argv) if argv is not None else None,
+                                      prog_name="compliance", standalone_mode=False)
+    except CheckError as exc:
+        click.echo(f"compliance: error: {exc}", err=True)
+        return int(ExitCode.ERROR)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("compliance: aborted", err=True)
+        return int(ExitCode.ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.ERROR)
+    except KeyboardInterrupt:
+        click.echo("compliance: interrupted", err=True)
+        return int(ExitCode.ERROR)
+    except BrokenPipeError:
+        return int(ExitCode.COMPLIANT)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a reason, no traceback
+        if os.environ.get("COMPLIANCE_DEBUG"):
+            raise
+        click.echo(f"compliance: internal error: {type(exc).__name__}: {exc} "
+                   "(set COMPLIANCE_DEBUG=1 for a traceback)", err=True)
+        return int(ExitCode.ERROR)
+    return int(result) if isinstance(result, int) else int(ExitCode.COMPLIANT)

@@ -1,0 +1,200 @@
+"""Outcomes, findings and the report: the values every engine produces and every reporter reads."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Outcome(StrEnum):
+    """The verdict of one obligation instance."""
+
+    COMPLIANT = "compliant"
+    VIOLATED = "violated"
+    PENDING = "pending"
+    NOT_EVALUATED = "not_evaluated"
+    WAIVED = "waived"
+
+
+class Severity(StrEnum):
+    """How much a violation matters; ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: critical 4 … info 0."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0,
+}
+
+
+class Status(StrEnum):
+    """A rule's life-cycle: only stable rules can fail a gate."""
+
+    STABLE = "stable"
+    DRAFT = "draft"
+    DEPRECATED = "deprecated"
+
+
+class ExitCode(IntEnum):
+    """The exit codes of `compliance`, a written contract for CI pipelines.
+
+    0 COMPLIANT: no violation of a stable rule at or above `--fail-on` (default high).
+    1 VIOLATIONS: at least one such violation.
+    2 ERROR: could not check — bad rule file, unreadable or invalid input, usage error,
+      internal error.
+    """
+
+    COMPLIANT = 0
+    VIOLATIONS = 1
+    ERROR = 2
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventPoint(_Value):
+    """An event that starts or stops an instance: its id and time."""
+
+    id: str
+    time: str
+
+
+class Evidence(_Value):
+    """Where an event behind a finding stands: its id, file and line."""
+
+    id: str
+    file: str
+    line: int
+    type: str
+    time: str
+
+
+class Finding(_Value):
+    """The outcome of one obligation instance, with the facts that support it."""
+
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    outcome: Outcome
+    subject: str
+    site: str | None = None
+    staff: str | None = None
+    start: EventPoint | None = None
+    stop: EventPoint | None = None
+    due: str | None = None
+    elapsed: str | None = None
+    overdue_by: str | None = None
+    short_by: str | None = None
+    paused: str | None = None
+    reason: str | None = None
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+class OutcomeCounts(_Value):
+    """How many instances of a rule ended in each outcome."""
+
+    compliant: int = 0
+    violated: int = 0
+    pending: int = 0
+    not_evaluated: int = 0
+    waived: int = 0
+
+
+class RuleSummary(_Value):
+    """Per rule: its instances, the count of each outcome and the compliance rate."""
+
+    rule_id: str
+    rule_name: str
+    title: str
+    title_en: str
+    kind: str
+    severity: Severity
+    status: Status
+    instances: int
+    outcomes: OutcomeCounts
+    cancelled: int = 0
+    unmatched_stops: int = 0
+    compliance_rate: float | None = Field(
+        description="compliant / (compliant + violated + waived); null when nothing was judged"
+    )
+    notes: tuple[str, ...] = ()
+
+
+class Rejection(_Value):
+    """An input record that was not used, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+class InputSummary(_Value):
+    """One input: its path, digest and the reconciliation of its records."""
+
+    path: str
+    format: str
+    sha256: str | None
+    records: int
+    accepted: int
+    rejected: int
+    after_as_of: int = 0
+    rejections: tuple[Rejection, ...] = ()
+
+
+class ToolInfo(_Value):
+    """The program that wrote the report."""
+
+    name: str
+    version: str
+
+
+class RulesInfo(_Value):
+    """The rules that were run and a digest of their definitions."""
+
+    ids: tuple[str, ...]
+    digest: str
+
+
+class Report(_Value):
+    """The result of one check: inputs, rules, per-rule summary and findings."""
+
+    schema_version: str = "1.0"
+    tool: ToolInfo
+    as_of: str
+    lang: str
+    inputs: tuple[InputSummary, ...]
+    rules: RulesInfo
+    summary: tuple[RuleSummary, ...]
+    findings: tuple[Finding, ...]
+
+    def failing(self, fail_on: Severity | None, gated_rules: frozenset[str]) -> list[Finding]:
+        """Violations of the gated (stable) rules at or above `fail_on`; none when it is None."""
+        if fail_on is None:
+            return []
+        return [
+            f for f in self.findings
+            if f.outcome is Outcome.VIOLATED and f.rule_id in gated_rules
+            and f.severity.rank >= fail_on.rank
+        ]
+
+    def exit_code(self, fail_on: Severity | None = Severity.HIGH) -> ExitCode:
+        """0 when no stable rule has a violation at or above `fail_on`, else 1."""
+        gated = frozenset(s.rule_id for s in self.summary if s.status is Status.STABLE)
+        return ExitCode.VIOLATIONS if self.failing(fail_on, gated) else ExitCode.COMPLIANT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data, in the documented field order."""
+        return self.model_dump(mode="json")

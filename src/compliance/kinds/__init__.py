@@ -1,0 +1,31 @@
+"""The rule kinds: each module holds a kind's model and its native evaluator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..events import TimeParser
+from .base import Evaluator, RuleResult
+from .deadline import DeadlineEvaluator, DeadlineRule
+from .min_duration import MinDurationEvaluator, MinDurationRule
+
+Rule = Annotated[DeadlineRule | MinDurationRule, Field(discriminator="kind")]
+
+KIND_MODELS: dict[str, type[DeadlineRule] | type[MinDurationRule]] = {
+    "deadline": DeadlineRule,
+    "min_duration": MinDurationRule,
+}
+
+
+def make_evaluator(
+    rule: DeadlineRule | MinDurationRule, lang: str, show_passes: bool, time_parser: TimeParser
+) -> Evaluator:
+    """The native evaluator for a rule of any kind."""
+    if isinstance(rule, DeadlineRule):
+        return DeadlineEvaluator(rule, lang, show_passes, time_parser)
+    return MinDurationEvaluator(rule, lang, show_passes)
+
+
+__all__ = ["KIND_MODELS", "Evaluator", "Rule", "RuleResult", "make_evaluator"]

@@ -1,0 +1,164 @@
+"""What every rule kind's evaluator shares: collecting events and writing findings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..durations import human_span, to_datetime
+from ..events import EventRef, text_or_none
+from ..messages import text
+from ..findings import Evidence, EventPoint, Finding, Outcome, OutcomeCounts, RuleSummary
+from ..rulemodel import RuleBase, Selector
+
+# One collected event: (time, role rank, id, input position, event, key value, extra field).
+# Sorting these tuples gives time order, then the role order of the rule kind, then an order that
+# does not depend on the input (the event id); the input position only separates true twins.
+Item = tuple[int, int, str, int, EventRef, "str | None", Any]
+
+
+@dataclass
+class RuleResult:
+    """The findings and summary of one rule."""
+
+    findings: list[Finding]
+    summary: RuleSummary
+
+
+@dataclass
+class Tally:
+    """Counts of outcomes and other instance endings while a rule is evaluated."""
+
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    cancelled: int = 0
+    unmatched_stops: int = 0
+
+    def counts(self) -> OutcomeCounts:
+        """The outcome counts as a report value."""
+        return OutcomeCounts(**{o.value: n for o, n in self.outcomes.items()})
+
+    @property
+    def instances(self) -> int:
+        """Every instance opened, whatever its ending."""
+        return sum(self.outcomes.values()) + self.cancelled
+
+    def rate(self) -> float | None:
+        """compliant / judged, where judged = compliant + violated + waived; None if none."""
+        judged = (self.outcomes[Outcome.COMPLIANT] + self.outcomes[Outcome.VIOLATED]
+                  + self.outcomes[Outcome.WAIVED])
+        if not judged:
+            return None
+        return round(self.outcomes[Outcome.COMPLIANT] / judged, 6)
+
+
+class Evaluator(ABC):
+    """Base of the native evaluators: one per rule, fed the events its selectors match."""
+
+    rule: RuleBase
+
+    def __init__(self, rule: RuleBase, lang: str, show_passes: bool) -> None:
+        self.rule = rule
+        self.tz = rule.tz
+        self.lang = lang
+        self.show_passes = show_passes
+        self.items: list[Item] = []
+        self.key_field: str | None = getattr(rule, "key", None)
+        self.findings: list[tuple[str, int, str, Finding]] = []
+        self.tally = Tally()
+
+    @abstractmethod
+    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
+        """The selectors this rule listens to, each with its role rank."""
+
+    def collect(self, rank: int, ref: EventRef, record: Mapping[str, Any]) -> None:
+        """Remember an event that matched one of this rule's selectors."""
+        key = text_or_none(record.get(self.key_field)) if self.key_field else None
+        self.items.append((ref.ts, rank, ref.id or "", ref.seq, ref, key, self.extra(rank, record)))
+
+    def extra(self, rank: int, record: Mapping[str, Any]) -> Any:
+        """A field a kind needs beyond the key (e.g. a due time); None by default."""
+        return None
+
+    @abstractmethod
+    def finish(self, as_of: int) -> RuleResult:
+        """Judge every instance at `as_of` and return the findings and summary."""
+
+    # Helpers for writing findings.
+
+    def time_text(self, ts: int) -> str:
+        """An instant in the rule's time zone, RFC 3339."""
+        return to_datetime(ts, self.tz).isoformat()
+
+    def local_text(self, ts: int) -> str:
+        """An instant for messages: `2025-03-03 09:00` in the rule's time zone."""
+        return to_datetime(ts, self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def subject(self, key: str | None) -> str:
+        """`<key field>=<value>`; `(missing)` for a start event without the key."""
+        return f"{self.key_field}={key if key is not None else '(missing)'}"
+
+    def record(self, outcome: Outcome, start: EventRef, finding: dict[str, Any]) -> None:
+        """Count an outcome and keep its finding (passes only when they are asked for)."""
+        self.tally.outcomes[outcome] += 1
+        if outcome is not Outcome.COMPLIANT or self.show_passes:
+            made = Finding(
+                rule_id=self.rule.id, rule_name=self.rule.name, severity=self.rule.severity,
+                outcome=outcome, **finding,
+            )
+            self.findings.append((made.subject, start.ts, start.ident, made))
+
+    def people(self, *refs: EventRef | None) -> dict[str, str | None]:
+        """Site and staff of a finding: from the first event that names them."""
+        present = [r for r in refs if r is not None]
+        return {
+            "site": next((r.site for r in present if r.site), None),
+            "staff": next((r.staff for r in present if r.staff), None),
+        }
+
+    def point(self, ref: EventRef | None) -> EventPoint | None:
+        """The id and time of a start or stop event."""
+        return None if ref is None else EventPoint(id=ref.ident, time=self.time_text(ref.ts))
+
+    def evidence(self, refs: Iterable[EventRef]) -> tuple[Evidence, ...]:
+        """Where each event behind a finding stands, in time order."""
+        ordered = sorted(refs, key=lambda r: (r.ts, r.seq))
+        return tuple(
+            Evidence(id=r.ident, file=r.file, line=r.line, type=r.type, time=self.time_text(r.ts))
+            for r in ordered
+        )
+
+    def summary(self, notes: list[str]) -> RuleSummary:
+        """The per-rule summary from the tally."""
+        rule = self.rule
+        return RuleSummary(
+            rule_id=rule.id, rule_name=rule.name, title=rule.title, title_en=rule.title_en,
+            kind=getattr(rule, "kind", "?"), severity=rule.severity, status=rule.status,
+            instances=self.tally.instances, outcomes=self.tally.counts(),
+            cancelled=self.tally.cancelled, unmatched_stops=self.tally.unmatched_stops,
+            compliance_rate=self.tally.rate(), notes=tuple(notes),
+        )
+
+    def span(self, us: int) -> str:
+        """A span for messages in the report's language."""
+        return human_span(us, self.lang)
+
+    def key_notes(self, start: Selector, starts: int, without_key: int) -> list[str]:
+        """Notes on what kept a keyed rule from judging: no start events, no key field."""
+        notes = []
+        if starts == 0:
+            notes.append(text("note.no_start", self.lang, types=", ".join(start.types)))
+        elif without_key == starts:
+            notes.append(text("note.no_key", self.lang, count=starts, field=self.key_field))
+        elif without_key:
+            notes.append(text("note.some_without_key", self.lang, count=without_key,
+                              field=self.key_field))
+        if self.tally.unmatched_stops:
+            notes.append(text("note.unmatched_stops", self.lang,
+                              count=self.tally.unmatched_stops))
+        return notes
+
+    def sorted_findings(self) -> list[Finding]:
+        """Findings in report order: subject, then start time, then start event."""
+        return [entry[3] for entry in sorted(self.findings, key=lambda e: e[:3])]

@@ -1,0 +1,250 @@
+"""Kind `deadline`: after a start event, a stop event for the same key comes in time.
+
+Instances, exactly (product contract §3):
+- every start event opens one instance for its key value; one without the key is
+  `not_evaluated` ("missing key");
+- a stop event closes every open instance of its key; a stop with nothing open is counted as
+  unmatched, not a finding;
+- a cancel event closes every open instance of its key without a verdict (`cancelled`);
+- due = start + `within`, or the time in the start event's `due_field` plus `offset`;
+- between a pause and the next resume of the key the clock stands still and `due` moves later by
+  that much; a pause that begins after an instance is already due does not save it;
+- closed at or before due: compliant; after: violated (late); open at `as_of`: violated (missing)
+  when past due, else pending;
+- at equal instants: starts, resumes, pauses, stops, cancels (a resume and a pause at the same
+  instant end the old wait and begin a new one); events after `as_of` are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from ..durations import iso_duration
+from ..events import EventRef, TimeParser
+from ..findings import Outcome
+from ..messages import text
+from ..rulemodel import DurationField, FieldName, RuleBase, Selector
+from .base import Evaluator, RuleResult
+
+START, RESUME, PAUSE, STOP, CANCEL = range(5)
+
+
+class DeadlineRule(RuleBase):
+    """A stop must follow a start for the same key within a duration or by a due time."""
+
+    kind: Literal["deadline"]
+    key: FieldName = Field(description="field that ties the events of one instance together")
+    start: Selector
+    stop: Selector
+    within: DurationField | None = None
+    due_field: FieldName | None = Field(
+        default=None, description="field of the start event holding the due time"
+    )
+    offset: DurationField | None = Field(default=None, description="added to due_field")
+    cancel: Selector | None = None
+    pause: Selector | None = None
+    resume: Selector | None = None
+
+    model_config = {
+        "json_schema_extra": {
+            "oneOf": [{"required": ["within"]}, {"required": ["due_field"]}],
+            "dependentRequired": {
+                "pause": ["resume"], "resume": ["pause"], "offset": ["due_field"],
+            },
+        }
+    }
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeadlineRule:
+        if (self.within is None) == (self.due_field is None):
+            raise ValueError("give exactly one of 'within' and 'due_field'")
+        if self.offset is not None and self.due_field is None:
+            raise ValueError("'offset' goes with 'due_field'")
+        if (self.pause is None) != (self.resume is None):
+            raise ValueError("'pause' and 'resume' go together")
+        return self
+
+
+class _Open:
+    """One open instance: its start event, due time (µs) and the pauses that moved it."""
+
+    __slots__ = ("due", "paused", "reason", "refs", "start")
+
+    def __init__(self, start: EventRef, due: int, reason: str | None) -> None:
+        self.start = start
+        self.due = due
+        self.reason = reason
+        self.paused = 0
+        self.refs: list[EventRef] = [start]
+
+
+class DeadlineEvaluator(Evaluator):
+    """Single pass over the rule's events in time order."""
+
+    rule: DeadlineRule
+
+    def __init__(self, rule: DeadlineRule, lang: str, show_passes: bool,
+                 time_parser: TimeParser) -> None:
+        super().__init__(rule, lang, show_passes)
+        self.time_parser = time_parser
+        self.within_us = rule.within.microseconds if rule.within and rule.within.is_elapsed else None
+        self.limit = self._limit_text()
+
+    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
+        rule = self.rule
+        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL),
+                 (rule.pause, PAUSE), (rule.resume, RESUME)]
+        return [(selector, rank) for selector, rank in roles if selector is not None]
+
+    def extra(self, rank: int, record: Mapping[str, Any]) -> Any:
+        if rank == START and self.rule.due_field is not None:
+            return record.get(self.rule.due_field)
+        return None
+
+    def _limit_text(self) -> str:
+        rule = self.rule
+        if rule.within is not None:
+            return text("limit.within", self.lang, within=rule.within.text(self.lang))
+        if rule.offset is not None:
+            return text("limit.due_field_offset", self.lang, field=rule.due_field,
+                        offset=rule.offset.text(self.lang))
+        return text("limit.due_field", self.lang, field=rule.due_field)
+
+    def _due(self, start: EventRef, raw_due: Any) -> tuple[int, str | None]:
+        """The due time of an instance, or a reason why it cannot be known."""
+        rule = self.rule
+        if rule.within is not None:
+            if self.within_us is not None:
+                return start.ts + self.within_us, None
+            return rule.within.add_to(start.ts, self.tz), None
+        if raw_due is None or raw_due == "":
+            return 0, text("reason.missing_due_field", self.lang, field=rule.due_field)
+        try:
+            due = self.time_parser.parse(raw_due)
+        except ValueError as exc:
+            return 0, text("reason.bad_due_field", self.lang, field=rule.due_field, error=exc)
+        return (rule.offset.add_to(due, self.tz) if rule.offset else due), None
+
+    def finish(self, as_of: int) -> RuleResult:
+        self.items.sort()
+        open_by_key: dict[str, list[_Open]] = {}
+        paused: dict[str, tuple[int, EventRef]] = {}
+        starts = without_key = 0
+        for ts, rank, _, _, ref, key, extra in self.items:
+            if ts > as_of:
+                break
+            if rank == START:
+                starts += 1
+                if key is None:
+                    without_key += 1
+                    self._not_evaluated(ref, None, text(
+                        "reason.missing_key", self.lang, field=self.key_field), [ref])
+                    continue
+                due, reason = self._due(ref, extra)
+                open_by_key.setdefault(key, []).append(_Open(ref, due, reason))
+            elif key is None:
+                continue
+            elif rank == STOP:
+                closing = open_by_key.pop(key, None)
+                if not closing:
+                    self.tally.unmatched_stops += 1
+                    continue
+                pause = paused.get(key)
+                for instance in closing:
+                    self._judge(instance, key, ts, ref, pause)
+            elif rank == CANCEL:
+                cancelled = open_by_key.pop(key, None)
+                if cancelled:
+                    self.tally.cancelled += len(cancelled)
+            elif rank == PAUSE:
+                paused.setdefault(key, (ts, ref))
+            else:  # RESUME
+                began = paused.pop(key, None)
+                if began is not None:
+                    for instance in open_by_key.get(key, ()):
+                        self._apply_pause(instance, began, ts, ref)
+        for key, instances in open_by_key.items():
+            for instance in instances:
+                self._judge(instance, key, as_of, None, paused.get(key))
+        notes = self.key_notes(self.rule.start, starts, without_key)
+        return RuleResult(self.sorted_findings(), self.summary(notes))
+
+    @staticmethod
+    def _apply_pause(instance: _Open, began: tuple[int, EventRef], until: int,
+                     resume: EventRef | None) -> int:
+        """Move the instance's due time by the part of a pause it was open for and not yet due.
+
+        Returns the due time; with `resume` None the pause is still running at `until` and the
+        instance itself is left unchanged.
+        """
+        pause_ts, pause_ref = began
+        since = max(pause_ts, instance.start.ts)
+        if since > instance.due or until <= since:
+            return instance.due
+        if resume is None:
+            return instance.due + (until - since)
+        instance.due += until - since
+        instance.paused += until - since
+        instance.refs.extend((pause_ref, resume))
+        return instance.due
+
+    def _judge(self, instance: _Open, key: str, at: int, stop: EventRef | None,
+               pause: tuple[int, EventRef] | None) -> None:
+        """Give a closed (stop at `at`) or still open (`at` = as_of) instance its outcome."""
+        start = instance.start
+        refs = list(instance.refs)
+        if stop is not None:
+            refs.append(stop)
+        if instance.reason is not None:
+            self._not_evaluated(start, stop, instance.reason, refs, key)
+            return
+        due = instance.due
+        paused_us = instance.paused
+        if pause is not None:
+            extended = self._apply_pause(instance, pause, at, None)
+            if extended > due:
+                refs.append(pause[1])
+                paused_us += extended - due
+                due = extended
+        subject = self.subject(key)
+        elapsed = at - start.ts
+        facts: dict[str, Any] = {
+            "subject": subject, **self.people(start, stop),
+            "start": self.point(start), "stop": self.point(stop),
+            "due": self.time_text(due), "elapsed": iso_duration(elapsed),
+            "paused": iso_duration(paused_us) if paused_us else None,
+            "evidence": self.evidence(refs),
+        }
+        words = {"subject": subject, "limit": self.limit, "due": self.local_text(due)}
+        if at <= due:
+            if stop is None:
+                in_pause = pause is not None and due > instance.due
+                key_name = "deadline.pending_paused" if in_pause else "deadline.pending"
+                self.record(Outcome.PENDING, start, {**facts, "message": text(
+                    key_name, self.lang, **words)})
+            else:
+                self.record(Outcome.COMPLIANT, start, {**facts, "message": text(
+                    "deadline.met", self.lang, elapsed=self.span(elapsed), **words)})
+            return
+        overdue = at - due
+        if stop is None:
+            message = text("deadline.missing", self.lang, as_of=self.local_text(at),
+                           overdue=self.span(overdue), **words)
+        else:
+            message = text("deadline.late", self.lang, elapsed=self.span(elapsed),
+                           overdue=self.span(overdue), **words)
+        self.record(Outcome.VIOLATED, start,
+                    {**facts, "overdue_by": iso_duration(overdue), "message": message})
+
+    def _not_evaluated(self, start: EventRef, stop: EventRef | None, reason: str,
+                       refs: list[EventRef], key: str | None = None) -> None:
+        subject = self.subject(key)
+        self.record(Outcome.NOT_EVALUATED, start, {
+            "subject": subject, **self.people(start, stop),
+            "start": self.point(start), "stop": self.point(stop), "reason": reason,
+            "message": text("not_evaluated", self.lang, subject=subject, reason=reason),
+            "evidence": self.evidence(refs),
+        })

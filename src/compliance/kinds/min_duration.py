@@ -1,0 +1,122 @@
+"""Kind `min_duration`: a stop comes no earlier than a duration after the start.
+
+Instances: every start event opens one for its key value (one without the key is
+`not_evaluated`); a stop closes every open instance of its key: compliant when at least
+`at_least` has passed since the start (inclusive), else violated (too short); a cancel closes them
+without a verdict. Still open at `as_of`: `pending` while a stop could still come too early, and
+`not_evaluated` ("no stop event") once it could not — an activity whose end was never recorded
+cannot be shown to have lasted. At equal instants: starts, stops, cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..durations import iso_duration
+from ..events import EventRef
+from ..findings import Outcome
+from ..messages import text
+from ..rulemodel import DurationField, FieldName, RuleBase, Selector
+from .base import Evaluator, RuleResult
+
+START, STOP, CANCEL = 0, 3, 4
+
+
+class MinDurationRule(RuleBase):
+    """An activity must last at least a duration (a presentation of at least 30 minutes)."""
+
+    kind: Literal["min_duration"]
+    key: FieldName = Field(description="field that ties start and stop together")
+    start: Selector
+    stop: Selector
+    at_least: DurationField
+    cancel: Selector | None = None
+
+
+class MinDurationEvaluator(Evaluator):
+    """Single pass over the rule's events in time order."""
+
+    rule: MinDurationRule
+
+    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
+        rule = self.rule
+        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
+        return [(selector, rank) for selector, rank in roles if selector is not None]
+
+    def finish(self, as_of: int) -> RuleResult:
+        self.items.sort()
+        open_by_key: dict[str, list[EventRef]] = {}
+        starts = without_key = 0
+        for ts, rank, _, _, ref, key, _ in self.items:
+            if ts > as_of:
+                break
+            if rank == START:
+                starts += 1
+                if key is None:
+                    without_key += 1
+                    reason = text("reason.missing_key", self.lang, field=self.key_field)
+                    self._not_evaluated(ref, None, reason)
+                else:
+                    open_by_key.setdefault(key, []).append(ref)
+            elif key is None:
+                continue
+            elif rank == STOP:
+                closing = open_by_key.pop(key, None)
+                if not closing:
+                    self.tally.unmatched_stops += 1
+                for start in closing or ():
+                    self._judge(start, key, ref)
+            else:
+                cancelled = open_by_key.pop(key, None)
+                self.tally.cancelled += len(cancelled or ())
+        for key, starts_open in open_by_key.items():
+            for start in starts_open:
+                earliest = self.rule.at_least.add_to(start.ts, self.tz)
+                if as_of < earliest:
+                    self._pending(start, key, earliest)
+                else:
+                    reason = text("reason.no_stop", self.lang, as_of=self.local_text(as_of))
+                    self._not_evaluated(start, key, reason)
+        notes = self.key_notes(self.rule.start, starts, without_key)
+        return RuleResult(self.sorted_findings(), self.summary(notes))
+
+    def _facts(self, start: EventRef, key: str | None, stop: EventRef | None,
+               earliest: int | None) -> dict[str, Any]:
+        refs = [start] if stop is None else [start, stop]
+        return {
+            "subject": self.subject(key), **self.people(start, stop),
+            "start": self.point(start), "stop": self.point(stop),
+            "due": self.time_text(earliest) if earliest is not None else None,
+            "evidence": self.evidence(refs),
+        }
+
+    def _judge(self, start: EventRef, key: str, stop: EventRef) -> None:
+        earliest = self.rule.at_least.add_to(start.ts, self.tz)
+        facts = self._facts(start, key, stop, earliest)
+        elapsed = stop.ts - start.ts
+        facts["elapsed"] = iso_duration(elapsed)
+        words = {"subject": facts["subject"], "elapsed": self.span(elapsed),
+                 "limit": self.rule.at_least.text(self.lang)}
+        if stop.ts >= earliest:
+            self.record(Outcome.COMPLIANT, start,
+                        {**facts, "message": text("min_duration.met", self.lang, **words)})
+            return
+        short = earliest - stop.ts
+        self.record(Outcome.VIOLATED, start, {
+            **facts, "short_by": iso_duration(short),
+            "message": text("min_duration.short", self.lang, short=self.span(short), **words),
+        })
+
+    def _pending(self, start: EventRef, key: str, earliest: int) -> None:
+        facts = self._facts(start, key, None, earliest)
+        self.record(Outcome.PENDING, start, {**facts, "message": text(
+            "min_duration.pending", self.lang, subject=facts["subject"],
+            due=self.local_text(earliest))})
+
+    def _not_evaluated(self, start: EventRef, key: str | None, reason: str) -> None:
+        facts = self._facts(start, key, None, None)
+        self.record(Outcome.NOT_EVALUATED, start, {**facts, "reason": reason, "message": text(
+            "not_evaluated", self.lang, subject=facts["subject"], reason=reason)})

@@ -1,0 +1,89 @@
+"""The words of the report, in Chinese and English; callers pass the facts."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGS: Final = ("zh", "en")
+
+_TEXT: Final[dict[str, dict[str, str]]] = {
+    "deadline.late": {
+        "zh": "{subject}:开始后 {elapsed}才完成,超出 {limit} 时限 {overdue}",
+        "en": "{subject}: done {elapsed} after the start, {overdue} past the {limit} limit",
+    },
+    "deadline.missing": {
+        "zh": "{subject}:截至 {as_of} 仍未完成,已超出 {limit} 时限 {overdue}(应于 {due} 前完成)",
+        "en": "{subject}: not done by {as_of}, {overdue} past the {limit} limit (due {due})",
+    },
+    "deadline.pending": {
+        "zh": "{subject}:尚未完成,应于 {due} 前完成",
+        "en": "{subject}: still open, due by {due}",
+    },
+    "deadline.pending_paused": {
+        "zh": "{subject}:尚未完成,计时暂停中(等待客户)",
+        "en": "{subject}: still open, the clock is paused (waiting on the customer)",
+    },
+    "deadline.met": {
+        "zh": "{subject}:开始后 {elapsed}完成,未超出 {limit} 时限",
+        "en": "{subject}: done {elapsed} after the start, within the {limit} limit",
+    },
+    "limit.within": {"zh": "{within}", "en": "{within}"},
+    "limit.due_field": {"zh": "{field} 所定", "en": "{field}"},
+    "limit.due_field_offset": {"zh": "{field} 加 {offset} 所定", "en": "{field} + {offset}"},
+    "min_duration.short": {
+        "zh": "{subject}:仅持续 {elapsed},少于 {limit}(差 {short})",
+        "en": "{subject}: lasted {elapsed}, {short} short of {limit}",
+    },
+    "min_duration.met": {
+        "zh": "{subject}:持续 {elapsed},不少于 {limit}",
+        "en": "{subject}: lasted {elapsed}, at least {limit}",
+    },
+    "min_duration.pending": {
+        "zh": "{subject}:尚未结束,最早可于 {due} 结束",
+        "en": "{subject}: still running, may end from {due}",
+    },
+    "not_evaluated": {
+        "zh": "{subject}:无法判定:{reason}",
+        "en": "{subject}: cannot be judged: {reason}",
+    },
+    "reason.missing_key": {
+        "zh": "开始事件缺少关联字段 {field}",
+        "en": "the start event has no {field} field",
+    },
+    "reason.missing_due_field": {
+        "zh": "开始事件缺少到期时间字段 {field}",
+        "en": "the start event has no {field} field for its due time",
+    },
+    "reason.bad_due_field": {
+        "zh": "到期时间字段 {field} 无效:{error}",
+        "en": "the due time in {field} is invalid: {error}",
+    },
+    "reason.no_stop": {
+        "zh": "截至 {as_of} 没有结束事件",
+        "en": "no stop event by {as_of}",
+    },
+    "note.no_start": {
+        "zh": "输入中没有与开始条件匹配的事件(类型 {types}),本规则无法判定",
+        "en": "no event in the input matches the start selector (type {types}); "
+              "the rule could not be judged",
+    },
+    "note.no_key": {
+        "zh": "{count} 个开始事件都没有关联字段 {field}:请检查字段名或使用 --map",
+        "en": "none of the {count} start events carries the key field {field}: "
+              "check the field name, or use --map",
+    },
+    "note.some_without_key": {
+        "zh": "{count} 个开始事件缺少关联字段 {field},记为无法判定",
+        "en": "{count} start events have no {field} field and are not evaluated",
+    },
+    "note.unmatched_stops": {
+        "zh": "{count} 个结束事件没有对应的未结事项",
+        "en": "{count} stop events had no open instance to close",
+    },
+}
+
+
+def text(key: str, lang: str, **facts: object) -> str:
+    """The message `key` in `lang` (zh or en), filled with `facts`."""
+    template = _TEXT[key]["zh" if lang == "zh" else "en"]
+    return template.format(**facts)

@@ -1,0 +1,161 @@
+"""Readers turn a log file into numbered records; each record is a dict or a rejection reason."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+from ..errors import InputError
+from . import csv as csv_reader
+from . import jsonl as jsonl_reader
+from . import xes as xes_reader
+
+# One record is a (line, value) pair: value is the record's fields, or the reason it was rejected.
+Record = tuple[int, "dict[str, Any] | str"]
+
+_EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv", ".tsv": "csv", ".xes": "xes",
+}
+_SNIFF_BYTES = 8192
+
+
+class LogSource:
+    """One input log: its path, format, size, digest and records, read as a stream."""
+
+    def __init__(self, path: str, field_map: Mapping[str, str] | None = None) -> None:
+        self.path = path
+        self.field_map = dict(field_map or {})
+        if not os.path.exists(path):
+            raise InputError("no such file", path)
+        if os.path.isdir(path):
+            raise InputError("is a folder, not a log file", path)
+        self.size = os.path.getsize(path)
+        self.compressed = _is_gzip(path)
+        self.format = _detect_format(path, self._head())
+        self._raw: IO[bytes] | None = None
+
+    def _open(self) -> IO[bytes]:
+        try:
+            raw = open(self.path, "rb")  # noqa: SIM115 - closed by records() when iteration ends
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", self.path) from None
+        self._raw = raw
+        return gzip.GzipFile(fileobj=raw, mode="rb") if self.compressed else raw
+
+    def _head(self) -> bytes:
+        stream = self._open()
+        try:
+            head = stream.read(_SNIFF_BYTES)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"cannot read: {exc}", self.path) from None
+        finally:
+            stream.close()
+            if self._raw is not None:
+                self._raw.close()
+        if b"\x00" in head:
+            raise InputError("binary file, not a text log (JSON Lines, CSV or XES)", self.path)
+        return head
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file (compressed bytes) the reader has come, for progress."""
+        raw = self._raw
+        if raw is None or raw.closed:
+            return self.size
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def records(self) -> Iterator[Record]:
+        """Every record of the file in order, with its line number."""
+        stream = self._open()
+        try:
+            if self.format == "jsonl":
+                yield from jsonl_reader.read(stream, self.field_map)
+            elif self.format == "csv":
+                yield from csv_reader.read(stream, self.path, self.field_map)
+            else:
+                yield from xes_reader.read(stream, self.path, self.field_map)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"cannot read: {exc}", self.path) from None
+        finally:
+            stream.close()
+            if self._raw is not None:
+                self._raw.close()
+
+    def sha256(self) -> str:
+        """The SHA-256 of the file's bytes as stored (compressed files are hashed compressed)."""
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+class RecordSource:
+    """Records given in memory (an embedding service's dicts), numbered from 1."""
+
+    format = "records"
+    size = 0
+    bytes_read = 0
+
+    def __init__(
+        self, items: Iterable[Any], name: str = "<records>",
+        field_map: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = name
+        self.items = items
+        self.field_map = dict(field_map or {})
+
+    def records(self) -> Iterator[Record]:
+        """Each item as a record; anything but a mapping is rejected."""
+        for number, item in enumerate(self.items, 1):
+            if isinstance(item, Mapping):
+                record = dict(item)
+                apply_field_map(record, self.field_map)
+                yield number, record
+            else:
+                yield number, f"a record must be a mapping, not {type(item).__name__}"
+
+    def sha256(self) -> None:
+        """In-memory records have no file to hash."""
+        return None
+
+
+def apply_field_map(record: dict[str, Any], field_map: Mapping[str, str]) -> None:
+    """Copy each mapped column onto its envelope field (`--map time=created_at`)."""
+    for target, column in field_map.items():
+        if column in record:
+            record[target] = record[column]
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _detect_format(path: str, head: bytes) -> str:
+    name = path.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for ext, fmt in _EXTENSIONS.items():
+        if name.endswith(ext):
+            return fmt
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text.startswith(b"<"):
+        return "xes"
+    first_line = text.split(b"\n", 1)[0]
+    if b"," in first_line or b"\t" in first_line or b";" in first_line:
+        return "csv"
+    if not text:
+        return "jsonl"
+    raise InputError(
+        "cannot tell the log format: name it .jsonl, .csv or .xes (optionally .gz)", path
+    )
