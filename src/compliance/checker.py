@@ -61,6 +61,8 @@ def check(
     """
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r} (one of {', '.join(LANGS)})")
+    if not len(rules):
+        raise UsageError("no rules to check (did --select or --ignore leave none?)")
     parser = TimeParser(default_tz)
     fixed_as_of = _as_of(as_of, parser)
     evaluators = [make_evaluator(rule, lang, show_passes, parser) for rule in rules]

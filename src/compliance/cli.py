@@ -12,11 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from . import checker, reporters
+from . import checker, fixture_harness, reporters
 from .errors import CheckError, UsageError
 from .events import parse_zone
 from .findings import ExitCode, Severity
@@ -198,6 +199,31 @@ def rules_validate(path: str | None) -> int:
     loaded: RuleSet = load_rules(path)
     click.echo(f"{len(loaded)} rules valid", err=True)
     return int(ExitCode.COMPLIANT)
+
+
+@rules.command("test")
+@click.argument("fixtures", required=False, default="fixtures/rules", metavar="[FIXTURES]")
+@click.option("--rules", "rules_path", metavar="PATH",
+              help="Rule file or folder (default: the bundled pack).")
+def rules_test(fixtures: str, rules_path: str | None) -> int:
+    """Run each rule's fixture logs (default folder: fixtures/rules) against expected.yaml.
+
+    Exits 0 when every case passes, 1 when a case fails or a rule lacks fixtures.
+    """
+    root = Path(fixtures)
+    if not root.is_dir():
+        raise UsageError(f"no fixture folder {fixtures}")
+    loaded = load_rules(rules_path)
+    found = fixture_harness.discover(loaded, root)
+    failures = list(found.problems)
+    for case in found.cases:
+        problems = fixture_harness.run_case(case, loaded)
+        failures.extend(problems)
+        click.echo(f"{'FAIL' if problems else 'ok  '}  {case.name}")
+    for failure in failures:
+        click.echo(f"  {failure}", err=True)
+    click.echo(f"{len(found.cases)} cases, {len(failures)} problems", err=True)
+    return int(ExitCode.VIOLATIONS if failures else ExitCode.COMPLIANT)
 
 
 @rules.command("schema")

@@ -112,8 +112,9 @@ class RuleDocs(_Model):
 class RuleBase(_Model):
     """Metadata common to every rule kind."""
 
-    id: str = Field(pattern=r"^[A-Z]{2,5}-[0-9]{3}$", description="stable id, never reused")
-    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="equals the file stem")
+    id: str = Field(pattern=r"^[A-Z]{2,5}-[0-9]{3}$", description="an id like CMP-002 (2 to 5 capital letters, a hyphen, 3 digits); "
+                    "stable, never reused")
+    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="kebab-case words like complaint-result-48h, equal to the file stem")
     title: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     severity: Severity
