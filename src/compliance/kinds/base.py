@@ -123,7 +123,7 @@ class Evaluator(ABC):
 
     def evidence(self, refs: Iterable[EventRef]) -> tuple[Evidence, ...]:
         """Where each event behind a finding stands, in time order."""
-        ordered = sorted(refs, key=lambda r: (r.ts, r.seq))
+        ordered = sorted(refs, key=lambda r: (r.ts, r.order_key))
         return tuple(
             Evidence(id=r.ident, file=r.file, line=r.line, type=r.type, time=self.time_text(r.ts))
             for r in ordered
