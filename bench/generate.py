@@ -3,8 +3,8 @@
     python bench/generate.py N OUT.jsonl [--seed S] [--cases C]
 
 Writes exactly N events, roughly in time order (about 1 % of the lines are held back by up to
-20 lines or 5 minutes), in constant memory. The log holds three deadline flows that the rules in bench/rules
-check, and filler events of types no rule uses:
+20 lines or 5 minutes), in constant memory. The log holds three deadline flows that the rules in
+bench/rules check, and filler events of types no rule uses:
 
     complaint   complaint_received -> complaint_initial_handling -> complaint_result_fed_back
                 key complaint_id, BEN-001: result within 48 hours
@@ -14,18 +14,19 @@ check, and filler events of types no rule uses:
                 key visit_id,     BEN-003: reception within 30 minutes
     filler      page_view, call_logged, email_opened, lead_scored, note_added (about 30 %)
 
-Of the flows started, about 10 % have a late stop and about 3 % never get one. Every event has
+Of the flows started, about 10 % have a late stop and about 3 % never get one; every flow started
+is finished within the N events (no tail of flows cut short). Every event has
 `id`, `type`, `time` (RFC 3339, +08:00, whole seconds), `site` and `staff`; flow events also
 carry their key. `--cases` is the number of flows open at the same time (on average), which sets
 how densely the flows interleave and how many open instances an engine has to hold.
 
-Next to OUT it writes OUT.meta.json: the parameters, the time of the first and last event, the
-count of every event type and the verdicts a correct engine reaches per rule for any as_of at
-least 48 hours after the last event. `-` as OUT writes the events to standard output (no meta).
+Next to OUT it writes OUT + ".meta.json": the parameters, the time of the first and last event,
+the count of every event type and the verdicts a correct engine reaches per rule for any as_of
+at least 48 hours after the last event. `-` as OUT writes the events to standard output (no meta).
 
 Standard library only; the output is a function of (N, seed, cases, GENERATOR_VERSION) alone.
 Flows are registered in FLOWS; a future `--kinds` option only has to pick entries of it and pass
-them to `generate()`.
+them as `flows=` to `generate_file()` / `write()` / `events()`.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ DAYTIME = tuple(
 
 ON_TIME, LATE, MISSING = "on_time", "late", "missing"
 
-Step = tuple[int, str, dict[str, Any]]  # (seconds after the start, type, fields beyond the envelope)
+# (seconds after the start, type, fields beyond the envelope)
+Step = tuple[int, str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
