@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sys import intern
+
 from .durations import to_us
 
 ENVELOPE_FIELDS = ("type", "time", "id", "case", "customer", "staff", "site", "project", "unit")
@@ -52,7 +54,11 @@ class TimeParser:
         self.default_tz = default_tz
 
     def parse(self, value: Any) -> int:
-        """Parse one timestamp; raise ValueError with a one-line reason."""
+        """Parse one timestamp to µs since the epoch; raise ValueError with a one-line reason."""
+        return to_us(self.aware(value))
+
+    def aware(self, value: Any) -> datetime:
+        """Parse one timestamp to an aware datetime; raise ValueError with a one-line reason."""
         if isinstance(value, datetime):
             moment = value
         else:
@@ -70,7 +76,7 @@ class TimeParser:
                     f"time {value!s} has no UTC offset (add one, or give --default-tz)"
                 )
             moment = moment.replace(tzinfo=self.default_tz)
-        return to_us(moment)
+        return moment
 
 
 class EventRef:
@@ -113,9 +119,13 @@ def text_or_none(value: Any) -> str | None:
     return str(value)
 
 
-def make_ref(record: Mapping[str, Any], ts: int, file: str, line: int, seq: int) -> EventRef:
+def make_ref(record: Mapping[str, Any], kind: str, ts: int, file: str, line: int,
+             seq: int) -> EventRef:
     """The reference kept for an event that takes part in a rule."""
-    return EventRef(
-        ts, record["type"], text_or_none(record.get("id")), file, line, seq,
-        text_or_none(record.get("site")), text_or_none(record.get("staff")),
-    )
+    ident, site, staff = record.get("id"), record.get("site"), record.get("staff")
+    # Sites and staff repeat across millions of events: one shared string each saves memory.
+    site = intern(site) if type(site) is str and site else text_or_none(site)
+    staff = intern(staff) if type(staff) is str and staff else text_or_none(staff)
+    if type(ident) is not str or not ident:
+        ident = text_or_none(ident)
+    return EventRef(ts, intern(kind), ident, file, line, seq, site, staff)

@@ -6,7 +6,7 @@ test their own rule folders without Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ def run_case(case: FixtureCase, rules: RuleSet) -> list[str]:
                 problems.append(f"{case.name}: finding {index + 1} ({got.subject}): {name} is "
                                 f"{facts.get(name)!r}, expected {_text(value, rule.tz)!r}")
     for name, count in (case.expected.get("summary") or {}).items():
-        outcomes = report.summary[0].outcomes.model_dump()
+        outcomes = asdict(report.summary[0].outcomes)
         known = {**outcomes, "cancelled": report.summary[0].cancelled,
                  "unmatched_stops": report.summary[0].unmatched_stops}
         if name not in known:
@@ -124,7 +124,7 @@ def run_case(case: FixtureCase, rules: RuleSet) -> list[str]:
 
 
 def _facts(finding: Finding) -> dict[str, Any]:
-    facts = finding.model_dump(mode="json")
+    facts = finding.to_dict()
     facts["start_id"] = finding.start.id if finding.start else None
     facts["stop_id"] = finding.stop.id if finding.stop else None
     return facts

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..durations import human_span, to_datetime
-from ..events import EventRef, text_or_none
+from ..events import EventRef
 from ..messages import text
 from ..findings import Evidence, EventPoint, Finding, Outcome, OutcomeCounts, RuleSummary
 from ..rulemodel import RuleBase, Selector
@@ -69,17 +69,12 @@ class Evaluator(ABC):
         self.tally = Tally()
 
     @abstractmethod
-    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
-        """The selectors this rule listens to, each with its role rank."""
+    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
+        """The selectors this rule listens to: (selector, role rank, extra field or None).
 
-    def collect(self, rank: int, ref: EventRef, record: Mapping[str, Any]) -> None:
-        """Remember an event that matched one of this rule's selectors."""
-        key = text_or_none(record.get(self.key_field)) if self.key_field else None
-        self.items.append((ref.ts, rank, ref.id or "", ref.seq, ref, key, self.extra(rank, record)))
-
-    def extra(self, rank: int, record: Mapping[str, Any]) -> Any:
-        """A field a kind needs beyond the key (e.g. a due time); None by default."""
-        return None
+        The intake appends one `Item` to `self.items` for every event a selector matches,
+        with the value of the rule's key field and of the extra field (e.g. a due time).
+        """
 
     @abstractmethod
     def finish(self, as_of: int) -> RuleResult:
@@ -119,7 +114,9 @@ class Evaluator(ABC):
 
     def point(self, ref: EventRef | None) -> EventPoint | None:
         """The id and time of a start or stop event."""
-        return None if ref is None else EventPoint(id=ref.ident, time=self.time_text(ref.ts))
+        if ref is None:
+            return None
+        return EventPoint(id=ref.ident, time=self.time_text(ref.ts))
 
     def evidence(self, refs: Iterable[EventRef]) -> tuple[Evidence, ...]:
         """Where each event behind a finding stands, in time order."""

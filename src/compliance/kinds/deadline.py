@@ -17,7 +17,7 @@ Instances, exactly (product contract §3):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -30,6 +30,7 @@ from ..rulemodel import DurationField, FieldName, RuleBase, Selector
 from .base import Evaluator, RuleResult
 
 START, RESUME, PAUSE, STOP, CANCEL = range(5)
+COMPLIANT = Outcome.COMPLIANT
 
 
 class DeadlineRule(RuleBase):
@@ -71,14 +72,14 @@ class DeadlineRule(RuleBase):
 class _Open:
     """One open instance: its start event, due time (µs) and the pauses that moved it."""
 
-    __slots__ = ("due", "paused", "reason", "refs", "start")
+    __slots__ = ("due", "pause_refs", "paused", "reason", "start")
 
     def __init__(self, start: EventRef, due: int, reason: str | None) -> None:
         self.start = start
         self.due = due
         self.reason = reason
         self.paused = 0
-        self.refs: list[EventRef] = [start]
+        self.pause_refs: list[EventRef] | None = None
 
 
 class DeadlineEvaluator(Evaluator):
@@ -93,16 +94,12 @@ class DeadlineEvaluator(Evaluator):
         self.within_us = rule.within.microseconds if rule.within and rule.within.is_elapsed else None
         self.limit = self._limit_text()
 
-    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
+    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
         rule = self.rule
-        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL),
-                 (rule.pause, PAUSE), (rule.resume, RESUME)]
-        return [(selector, rank) for selector, rank in roles if selector is not None]
-
-    def extra(self, rank: int, record: Mapping[str, Any]) -> Any:
-        if rank == START and self.rule.due_field is not None:
-            return record.get(self.rule.due_field)
-        return None
+        roles = [(rule.start, START, rule.due_field), (rule.stop, STOP, None),
+                 (rule.cancel, CANCEL, None), (rule.pause, PAUSE, None),
+                 (rule.resume, RESUME, None)]
+        return [role for role in roles if role[0] is not None]
 
     def _limit_text(self) -> str:
         rule = self.rule
@@ -133,6 +130,7 @@ class DeadlineEvaluator(Evaluator):
         open_by_key: dict[str, list[_Open]] = {}
         paused: dict[str, tuple[int, EventRef]] = {}
         starts = without_key = 0
+        within_us, quiet, met = self.within_us, not self.show_passes, self.tally.outcomes
         for ts, rank, _, _, ref, key, extra in self.items:
             if ts > as_of:
                 break
@@ -143,8 +141,15 @@ class DeadlineEvaluator(Evaluator):
                     self._not_evaluated(ref, None, text(
                         "reason.missing_key", self.lang, field=self.key_field), [ref])
                     continue
-                due, reason = self._due(ref, extra)
-                open_by_key.setdefault(key, []).append(_Open(ref, due, reason))
+                if within_us is not None:
+                    instance = _Open(ref, ts + within_us, None)
+                else:
+                    instance = _Open(ref, *self._due(ref, extra))
+                waiting = open_by_key.get(key)
+                if waiting is None:
+                    open_by_key[key] = [instance]
+                else:
+                    waiting.append(instance)
             elif key is None:
                 continue
             elif rank == STOP:
@@ -154,7 +159,11 @@ class DeadlineEvaluator(Evaluator):
                     continue
                 pause = paused.get(key)
                 for instance in closing:
-                    self._judge(instance, key, ts, ref, pause)
+                    if quiet and pause is None and ts <= instance.due and instance.reason is None:
+                        # Most instances are met: count them without building a finding.
+                        met[COMPLIANT] += 1
+                    else:
+                        self._judge(instance, key, ts, ref, pause)
             elif rank == CANCEL:
                 cancelled = open_by_key.pop(key, None)
                 if cancelled:
@@ -188,14 +197,16 @@ class DeadlineEvaluator(Evaluator):
             return instance.due + (until - since)
         instance.due += until - since
         instance.paused += until - since
-        instance.refs.extend((pause_ref, resume))
+        if instance.pause_refs is None:
+            instance.pause_refs = []
+        instance.pause_refs.extend((pause_ref, resume))
         return instance.due
 
     def _judge(self, instance: _Open, key: str, at: int, stop: EventRef | None,
                pause: tuple[int, EventRef] | None) -> None:
         """Give a closed (stop at `at`) or still open (`at` = as_of) instance its outcome."""
         start = instance.start
-        refs = list(instance.refs)
+        refs = [start, *(instance.pause_refs or ())]
         if stop is not None:
             refs.append(stop)
         if instance.reason is not None:
@@ -209,6 +220,9 @@ class DeadlineEvaluator(Evaluator):
                 refs.append(pause[1])
                 paused_us += extended - due
                 due = extended
+        if stop is not None and at <= due and not self.show_passes:
+            self.tally.outcomes[COMPLIANT] += 1
+            return
         subject = self.subject(key)
         elapsed = at - start.ts
         facts: dict[str, Any] = {

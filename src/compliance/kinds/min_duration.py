@@ -41,10 +41,10 @@ class MinDurationEvaluator(Evaluator):
 
     rule: MinDurationRule
 
-    def subscriptions(self) -> Iterable[tuple[Selector, int]]:
+    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
         rule = self.rule
-        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
-        return [(selector, rank) for selector, rank in roles if selector is not None]
+        roles = [(rule.start, START, None), (rule.stop, STOP, None), (rule.cancel, CANCEL, None)]
+        return [role for role in roles if role[0] is not None]
 
     def finish(self, as_of: int) -> RuleResult:
         self.items.sort()
@@ -95,6 +95,9 @@ class MinDurationEvaluator(Evaluator):
 
     def _judge(self, start: EventRef, key: str, stop: EventRef) -> None:
         earliest = self.rule.at_least.add_to(start.ts, self.tz)
+        if stop.ts >= earliest and not self.show_passes:
+            self.tally.outcomes[Outcome.COMPLIANT] += 1
+            return
         facts = self._facts(start, key, stop, earliest)
         elapsed = stop.ts - start.ts
         facts["elapsed"] = iso_duration(elapsed)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from ..errors import InputError
@@ -73,14 +75,19 @@ class LogSource:
 
     def records(self) -> Iterator[Record]:
         """Every record of the file in order, with its line number."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Record]]:
+        """The records in batches, in order: the fast way to walk a large file."""
         stream = self._open()
         try:
             if self.format == "jsonl":
                 yield from jsonl_reader.read(stream, self.field_map)
             elif self.format == "csv":
-                yield from csv_reader.read(stream, self.path, self.field_map)
+                yield from _batched(csv_reader.read(stream, self.path, self.field_map))
             else:
-                yield from xes_reader.read(stream, self.path, self.field_map)
+                yield from _batched(xes_reader.read(stream, self.path, self.field_map))
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read: {exc}", self.path) from None
         finally:
@@ -88,13 +95,23 @@ class LogSource:
             if self._raw is not None:
                 self._raw.close()
 
-    def sha256(self) -> str:
-        """The SHA-256 of the file's bytes as stored (compressed files are hashed compressed)."""
-        digest = hashlib.sha256()
-        with open(self.path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+    def start_digest(self) -> Callable[[], str]:
+        """Start hashing the file beside the reading; call the result for the SHA-256.
+
+        The file is hashed as stored (a .gz file compressed). hashlib releases the GIL on large
+        blocks, so the digest costs the reader almost nothing on a second core.
+        """
+        result: list[str] = []
+        worker = threading.Thread(target=_hash_file, args=(self.path, result), daemon=True)
+        worker.start()
+
+        def digest() -> str:
+            worker.join()
+            if not result:
+                raise InputError("cannot read the file to hash it", self.path)
+            return result[0]
+
+        return digest
 
 
 class RecordSource:
@@ -122,9 +139,29 @@ class RecordSource:
             else:
                 yield number, f"a record must be a mapping, not {type(item).__name__}"
 
-    def sha256(self) -> None:
+    def batches(self) -> Iterator[list[Record]]:
+        """The records in batches, in order."""
+        return _batched(self.records())
+
+    def start_digest(self) -> Callable[[], None]:
         """In-memory records have no file to hash."""
-        return None
+        return lambda: None
+
+
+def _batched(records: Iterator[Record], size: int = 4096) -> Iterator[list[Record]]:
+    while batch := list(islice(records, size)):
+        yield batch
+
+
+def _hash_file(path: str, result: list[str]) -> None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return
+    result.append(digest.hexdigest())
 
 
 def apply_field_map(record: dict[str, Any], field_map: Mapping[str, str]) -> None:

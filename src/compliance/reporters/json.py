@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import IO
 
-import orjson
-
 from ..findings import Report
 
 
 def render(report: Report) -> bytes:
     """The report as indented UTF-8 JSON with a final newline."""
-    return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+    return report.to_json()
 
 
 def write(report: Report, stream: IO[str]) -> None:
-    """Write the JSON report to a text stream."""
-    stream.write(render(report).decode("utf-8"))
+    """Write the JSON report to a text stream (its byte buffer when it has one)."""
+    data = render(report)
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stream.write(data.decode("utf-8"))
