@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from .durations import to_datetime, to_us
 from .errors import InputError, UsageError
-from .events import EventRef, TimeParser, make_ref, text_or_none
+from .events import EventRef, TimeParser, text_or_none
 from .findings import (
     Finding,
     InputSummary,
@@ -218,8 +218,15 @@ class Intake:
                         continue
                     if ref is None:
                         seq += 1
-                        ref = make_ref(record, kind, ts, path, line, seq)
-                        if ref.id is not None:
+                        ident, site, staff = record.get("id"), record.get("site"), record.get("staff")
+                        if type(ident) is not str or not ident:
+                            ident = text_or_none(ident)
+                        if type(site) is not str or not site:
+                            site = text_or_none(site)
+                        if type(staff) is not str or not staff:
+                            staff = text_or_none(staff)
+                        ref = EventRef(ts, kind, ident, path, line, seq, site, staff)
+                        if ident is not None:
                             first = seen.get(ref.id)
                             if first is not None:
                                 reject((line, f"duplicate event id {ref.id!r} "

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sys import intern
-
 from .durations import to_us
 
 ENVELOPE_FIELDS = ("type", "time", "id", "case", "customer", "staff", "site", "project", "unit")
@@ -117,15 +115,3 @@ def text_or_none(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def make_ref(record: Mapping[str, Any], kind: str, ts: int, file: str, line: int,
-             seq: int) -> EventRef:
-    """The reference kept for an event that takes part in a rule."""
-    ident, site, staff = record.get("id"), record.get("site"), record.get("staff")
-    # Sites and staff repeat across millions of events: one shared string each saves memory.
-    site = intern(site) if type(site) is str and site else text_or_none(site)
-    staff = intern(staff) if type(staff) is str and staff else text_or_none(staff)
-    if type(ident) is not str or not ident:
-        ident = text_or_none(ident)
-    return EventRef(ts, intern(kind), ident, file, line, seq, site, staff)

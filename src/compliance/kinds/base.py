@@ -67,6 +67,7 @@ class Evaluator(ABC):
         self.key_field: str | None = getattr(rule, "key", None)
         self.findings: list[tuple[str, int, str, Finding]] = []
         self.tally = Tally()
+        self._stamps: dict[int, str] = {}
 
     @abstractmethod
     def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
@@ -84,7 +85,11 @@ class Evaluator(ABC):
 
     def time_text(self, ts: int) -> str:
         """An instant in the rule's time zone, RFC 3339."""
-        return to_datetime(ts, self.tz).isoformat()
+        # A finding names its start and stop twice (as points and as evidence): convert once.
+        stamp = self._stamps.get(ts)
+        if stamp is None:
+            stamp = self._stamps[ts] = to_datetime(ts, self.tz).isoformat()
+        return stamp
 
     def local_text(self, ts: int) -> str:
         """An instant for messages: `2025-03-03 09:00` in the rule's time zone."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any
 
 import orjson
@@ -20,14 +20,13 @@ def read(stream: IO[bytes], field_map: Mapping[str, str]) -> Iterator[list[tuple
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     limit = MAX_RECORD_BYTES
-    lines = enumerate(stream, 1)
-    first = next(lines, None)
-    if first is None:
+    first = stream.readline()
+    if not first:
         return
-    number, raw = first
-    lines_with_first = _chain_first((number, raw.removeprefix(b"\xef\xbb\xbf")), lines)
+    # The first line may carry a byte-order mark; the rest are read straight from the file.
+    lines = chain(((1, first.removeprefix(b"\xef\xbb\xbf")),), enumerate(stream, 2))
     while True:
-        chunk = list(islice(lines_with_first, BATCH))
+        chunk = list(islice(lines, BATCH))
         if not chunk:
             return
         batch: list[tuple[int, Any]] = []
@@ -51,12 +50,6 @@ def read(stream: IO[bytes], field_map: Mapping[str, str]) -> Iterator[list[tuple
                         value[target] = value[column]
             add((number, value))
         yield batch
-
-
-def _chain_first(first: tuple[int, bytes],
-                 rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-    yield first
-    yield from rest
 
 
 def _short(message: str) -> str:
