@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-
 from builders import REPO
+from hypothesis import HealthCheck, settings
 
 # "ci" keeps the suite fast; "dev" digs deeper when run by hand (HYPOTHESIS_PROFILE=dev).
 settings.register_profile("ci", max_examples=60, deadline=None,

@@ -1,4 +1,4 @@
-"""Every bundled rule's fixture logs against its expected.yaml (the same harness as `rules test`)."""
+"""Every bundled rule's fixture logs against its expected.yaml (the harness of `rules test`)."""
 
 from __future__ import annotations
 

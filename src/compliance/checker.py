@@ -6,9 +6,9 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from itertools import chain
 from datetime import datetime, timedelta, tzinfo
 from importlib import metadata
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -187,6 +187,9 @@ class Intake:
         if progress is not None:
             batches = _reporting(batches, source, progress)
         # Batches flattened in C: no generator frame is resumed per record.
+        line: int
+        record: Any
+        when: datetime | None
         for line, record in chain.from_iterable(batches):
             if type(record) is str:
                 reject((line, record))
@@ -218,7 +221,8 @@ class Intake:
                         continue
                     if ref is None:
                         seq += 1
-                        ident, site, staff = record.get("id"), record.get("site"), record.get("staff")
+                        ident = record.get("id")
+                        site, staff = record.get("site"), record.get("staff")
                         if type(ident) is not str or not ident:
                             ident = text_or_none(ident)
                         if type(site) is not str or not site:
@@ -305,4 +309,4 @@ def _sources(
             return [LogSource(os.fspath(p), field_map) for p in paths]
         if paths:
             raise UsageError("give either log file paths or event dicts, not both at once")
-    return [RecordSource(events, field_map=field_map)]  # type: ignore[arg-type]
+    return [RecordSource(events, field_map=field_map)]

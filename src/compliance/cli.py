@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,7 +65,7 @@ def _zone(value: str | None) -> Any:
 def _as_of(value: str | None) -> datetime | str | None:
     # The command line is the one place that may read the machine's clock.
     if value is not None and value.strip().lower() == "now":
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     return value
 
 
@@ -90,7 +90,7 @@ def _open_output(path: str | None) -> IO[str]:
     if path is None or path == "-":
         return sys.stdout
     try:
-        return open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by caller
+        return open(path, "w", encoding="utf-8", newline="\n")
     except OSError as exc:
         raise UsageError(f"--output {path}: {exc.strerror}") from None
 
@@ -260,7 +260,7 @@ def run(argv: Sequence[str] | None = None,
         return int(ExitCode.ERROR)
     except BrokenPipeError:
         return int(ExitCode.COMPLIANT)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a reason, no traceback
+    except Exception as exc:
         if os.environ.get("COMPLIANCE_DEBUG"):
             raise
         click.echo(f"compliance: internal error: {type(exc).__name__}: {exc} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -110,7 +110,7 @@ def to_us(moment: datetime) -> int:
     return (moment - _EPOCH) // _ONE_US
 
 
-def to_datetime(ts_us: int, tz: ZoneInfo) -> datetime:
+def to_datetime(ts_us: int, tz: tzinfo) -> datetime:
     """The instant `ts_us` as an aware datetime in `tz`."""
     return (_EPOCH + timedelta(microseconds=ts_us)).astimezone(tz)
 

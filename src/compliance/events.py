@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +33,7 @@ def parse_zone(text: str) -> tzinfo:
             raise ValueError(f"offset {text!r} is out of range")
         return timezone(sign * delta)
     if text.strip().upper() in ("UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
@@ -44,7 +43,7 @@ def parse_zone(text: str) -> tzinfo:
 
 
 class TimeParser:
-    """Turns RFC 3339 text into microseconds since the epoch; naive text only with a default zone."""
+    """Reads RFC 3339 timestamps; text without an offset only when a default zone is given."""
 
     __slots__ = ("default_tz",)
 

@@ -66,10 +66,9 @@ class ExitCode(IntEnum):
     ERROR = 2
 
 
-_value = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EventPoint:
     """An event that starts or stops an instance: its id and time."""
 
@@ -77,7 +76,7 @@ class EventPoint:
     time: str
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
     """Where an event behind a finding stands: its id, file and line."""
 
@@ -88,7 +87,7 @@ class Evidence:
     time: str
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """The outcome of one obligation instance, with the facts that support it."""
 
@@ -115,7 +114,7 @@ class Finding:
         return _plain(self)
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutcomeCounts:
     """How many instances of a rule ended in each outcome."""
 
@@ -126,7 +125,7 @@ class OutcomeCounts:
     waived: int = 0
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RuleSummary:
     """Per rule: its instances, the count of each outcome and the compliance rate.
 
@@ -149,7 +148,7 @@ class RuleSummary:
     notes: tuple[str, ...] = ()
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rejection:
     """An input record that was not used, and why."""
 
@@ -158,7 +157,7 @@ class Rejection:
     reason: str
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InputSummary:
     """One input: its path, digest and the reconciliation of its records."""
 
@@ -172,7 +171,7 @@ class InputSummary:
     rejections: tuple[Rejection, ...] = ()
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ToolInfo:
     """The program that wrote the report."""
 
@@ -180,7 +179,7 @@ class ToolInfo:
     version: str
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RulesInfo:
     """The rules that were run and a digest of their definitions."""
 
@@ -188,7 +187,7 @@ class RulesInfo:
     digest: str
 
 
-@_value
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     """The result of one check: inputs, rules, per-rule summary and findings."""
 

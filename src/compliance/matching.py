@@ -91,6 +91,13 @@ def _compare(name: str, op: str, bound: float) -> Predicate:
     return test
 
 
+def _equality_test(name: str, value: Scalar) -> Predicate:
+    if isinstance(value, str):
+        # The common case, an exact text match, skips the type juggling of `equals`.
+        return lambda record: record.get(name) == value or equals(record.get(name), value)
+    return lambda record: equals(record.get(name), value)
+
+
 def compile_where(selector: Selector) -> Predicate | None:
     """The selector's `where` as one predicate, or None when it has no conditions."""
     tests: list[Predicate] = []
@@ -98,12 +105,7 @@ def compile_where(selector: Selector) -> Predicate | None:
         if isinstance(spec, Condition):
             tests.extend(_condition_tests(name, spec))
         else:
-            value = spec
-            if isinstance(value, str):
-                # The common case, an exact text match, skips the type juggling of `equals`.
-                tests.append(lambda r, n=name, v=value: r.get(n) == v or equals(r.get(n), v))
-            else:
-                tests.append(lambda r, n=name, v=value: equals(r.get(n), v))
+            tests.append(_equality_test(name, spec))
     if not tests:
         return None
     if len(tests) == 1:

@@ -206,18 +206,18 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise RuleError("YAML merge keys (<<) are not supported in rule files", file,
                                 key_node.start_mark.line + 1)
-            key = _construct(key_node, path + ("<key>",), {}, constructor, file)
+            key = _construct(key_node, (*path, "<key>"), {}, constructor, file)
             if not isinstance(key, str | int | float | bool):
                 raise RuleError("a mapping key must be plain text", file,
                                 key_node.start_mark.line + 1)
             if key in result:
                 raise RuleError(f"field {key!r} is given twice", file,
                                 key_node.start_mark.line + 1)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, path + (key,), lines, constructor, file)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, (*path, key), lines, constructor, file)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), lines, constructor, file)
+        return [_construct(item, (*path, i), lines, constructor, file)
                 for i, item in enumerate(node.value)]
     try:
         return constructor.construct_object(node, deep=True)
@@ -243,7 +243,7 @@ def _explain(error: jsonschema.ValidationError, lines: Lines) -> tuple[int, str]
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
-        at = path + (extra[0],) if extra else path
+        at = (*path, extra[0]) if extra else path
         where = f" in {field}" if path else ""
         return _line_of(at, lines), (
             f"unknown field {extra[0]!r}{where} (allowed: {', '.join(allowed)})"

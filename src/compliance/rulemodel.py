@@ -112,9 +112,15 @@ class RuleDocs(_Model):
 class RuleBase(_Model):
     """Metadata common to every rule kind."""
 
-    id: str = Field(pattern=r"^[A-Z]{2,5}-[0-9]{3}$", description="an id like CMP-002 (2 to 5 capital letters, a hyphen, 3 digits); "
-                    "stable, never reused")
-    name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="kebab-case words like complaint-result-48h, equal to the file stem")
+    id: str = Field(
+        pattern=r"^[A-Z]{2,5}-[0-9]{3}$",
+        description="an id like CMP-002 (2 to 5 capital letters, a hyphen, 3 digits); "
+                    "stable, never reused",
+    )
+    name: str = Field(
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        description="kebab-case words like complaint-result-48h, equal to the file stem",
+    )
     title: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     severity: Severity
@@ -129,7 +135,9 @@ class RuleBase(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)")
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)"
+            ) from None
         return value
 
     @property

@@ -87,7 +87,7 @@ def test_fail_on_decides_the_exit_code(tmp_path: Path, pack: Path,
 
 def test_compliant_log_exits_0(tmp_path: Path, pack: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
-    log = write_log(tmp_path, EVENTS[:1] + [{**EVENTS[1], "time": "2025-03-02T09:00:00+08:00"}])
+    log = write_log(tmp_path, [*EVENTS[:1], {**EVENTS[1], "time": "2025-03-02T09:00:00+08:00"}])
     code, out, _ = call(capsys, "check", str(log), "--rules", str(pack), "--format", "text")
     assert code == 0
     assert "PASS" in out or "通过" in out

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from builders import ev, make_rule, rules_of
 
 from compliance import Outcome, check
 from compliance.errors import RuleError
-from builders import ev, make_rule, rules_of
 
 COMPLAINT = {
     "kind": "deadline", "key": "complaint_id",

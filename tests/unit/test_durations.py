@@ -30,7 +30,7 @@ def test_parse_accepted_forms(text: str, amount: int, unit: str) -> None:
     assert parse_duration(text) == Duration(amount, unit)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ["soon", "", "48", "hours", "1.5 hours", "-3 days", "3 fortnights"])
+@pytest.mark.parametrize("text", ["soon", "", "48", "hours", "1.5 hours", "-3 days", "3 weeks ago"])
 def test_parse_rejects_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(ValueError, match="write a whole number and a unit"):
         parse_duration(text)

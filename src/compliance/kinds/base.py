@@ -9,8 +9,8 @@ from typing import Any
 
 from ..durations import human_span, to_datetime
 from ..events import EventRef
+from ..findings import EventPoint, Evidence, Finding, Outcome, OutcomeCounts, RuleSummary
 from ..messages import text
-from ..findings import Evidence, EventPoint, Finding, Outcome, OutcomeCounts, RuleSummary
 from ..rulemodel import RuleBase, Selector
 
 # One collected event: (time, role rank, id, input position, event, key value, extra field).

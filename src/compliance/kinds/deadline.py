@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..durations import iso_duration
 from ..events import EventRef, TimeParser
@@ -49,14 +49,12 @@ class DeadlineRule(RuleBase):
     pause: Selector | None = None
     resume: Selector | None = None
 
-    model_config = {
-        "json_schema_extra": {
-            "oneOf": [{"required": ["within"]}, {"required": ["due_field"]}],
-            "dependentRequired": {
-                "pause": ["resume"], "resume": ["pause"], "offset": ["due_field"],
-            },
-        }
-    }
+    model_config = ConfigDict(json_schema_extra={
+        "oneOf": [{"required": ["within"]}, {"required": ["due_field"]}],
+        "dependentRequired": {
+            "pause": ["resume"], "resume": ["pause"], "offset": ["due_field"],
+        },
+    })
 
     @model_validator(mode="after")
     def _consistent(self) -> DeadlineRule:
@@ -91,7 +89,8 @@ class DeadlineEvaluator(Evaluator):
                  time_parser: TimeParser) -> None:
         super().__init__(rule, lang, show_passes)
         self.time_parser = time_parser
-        self.within_us = rule.within.microseconds if rule.within and rule.within.is_elapsed else None
+        within = rule.within
+        self.within_us = within.microseconds if within and within.is_elapsed else None
         self.limit = self._limit_text()
 
     def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
@@ -99,7 +98,7 @@ class DeadlineEvaluator(Evaluator):
         roles = [(rule.start, START, rule.due_field), (rule.stop, STOP, None),
                  (rule.cancel, CANCEL, None), (rule.pause, PAUSE, None),
                  (rule.resume, RESUME, None)]
-        return [role for role in roles if role[0] is not None]
+        return [(selector, rank, extra) for selector, rank, extra in roles if selector is not None]
 
     def _limit_text(self) -> str:
         rule = self.rule

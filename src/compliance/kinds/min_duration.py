@@ -43,8 +43,8 @@ class MinDurationEvaluator(Evaluator):
 
     def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
         rule = self.rule
-        roles = [(rule.start, START, None), (rule.stop, STOP, None), (rule.cancel, CANCEL, None)]
-        return [role for role in roles if role[0] is not None]
+        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
+        return [(selector, rank, None) for selector, rank in roles if selector is not None]
 
     def finish(self, as_of: int) -> RuleResult:
         self.items.sort()

@@ -6,9 +6,9 @@ import gzip
 import hashlib
 import os
 import threading
-from itertools import islice
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any
+from itertools import islice
+from typing import IO, Any, cast
 
 from ..errors import InputError
 from . import csv as csv_reader
@@ -46,7 +46,9 @@ class LogSource:
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", self.path) from None
         self._raw = raw
-        return gzip.GzipFile(fileobj=raw, mode="rb") if self.compressed else raw
+        if self.compressed:
+            return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw
 
     def _head(self) -> bytes:
         stream = self._open()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Mapping
+from typing import IO, Any, Literal
 
 from rich import box
 from rich.cells import cell_len
@@ -13,7 +14,7 @@ from rich.table import Table
 from ..durations import human_span, parse_iso_duration
 from ..findings import Finding, Report, Severity, Status
 
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Compliance report", "as_of": "as of", "inputs": "Inputs",
         "records": "{records} records, {accepted} accepted, {rejected} rejected",
@@ -85,11 +86,13 @@ def write(report: Report, stream: IO[str], *, fail_on: Severity | None,
     _verdict(console, report, words, fail_on)
 
 
-def _summary_table(report: Report, words: dict[str, object]) -> Table:
+def _summary_table(report: Report, words: Mapping[str, Any]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("rule", "name", "severity", "instances", "compliant", "violated", "pending",
                    "not_evaluated", "cancelled", "rate"):
-        justify = "left" if column in ("rule", "name", "severity") else "right"
+        justify: Literal["left", "right"] = (
+            "left" if column in ("rule", "name", "severity") else "right"
+        )
         table.add_column(str(words[column]), justify=justify, overflow="fold")
     for s in report.summary:
         rate = "-" if s.compliance_rate is None else f"{s.compliance_rate * 100:.1f}%"
@@ -103,11 +106,11 @@ def _summary_table(report: Report, words: dict[str, object]) -> Table:
     return table
 
 
-def _findings(console: Console, report: Report, words: dict[str, object]) -> None:
+def _findings(console: Console, report: Report, words: Mapping[str, Any]) -> None:
     counts: dict[str, int] = {}
     for f in report.findings:
         counts[f.outcome.value] = counts.get(f.outcome.value, 0) + 1
-    labels: dict[str, str] = words["outcome"]  # type: ignore[assignment]
+    labels: dict[str, str] = words["outcome"]
     tally = ", ".join(f"{labels[o]} {n}" for o, n in counts.items())
     console.print(f"[bold]{words['findings']}[/bold]" + (f" ({tally})" if tally else ""))
     if not report.findings:
@@ -125,7 +128,7 @@ def _span(iso: str, lang: str) -> str:
     return human_span(parse_iso_duration(iso), lang)
 
 
-def _finding_line(f: Finding, words: dict[str, object], labels: dict[str, str],
+def _finding_line(f: Finding, words: Mapping[str, Any], labels: dict[str, str],
                   lang: str) -> str:
     style = _STYLE[f.outcome.value]
     label = labels[f.outcome.value]
@@ -152,7 +155,7 @@ def _short_time(stamp: str) -> str:
     return stamp[:16].replace("T", " ")
 
 
-def _rejections(console: Console, report: Report, words: dict[str, object]) -> None:
+def _rejections(console: Console, report: Report, words: Mapping[str, Any]) -> None:
     rejections = [r for i in report.inputs for r in i.rejections]
     if not rejections:
         return
@@ -164,7 +167,7 @@ def _rejections(console: Console, report: Report, words: dict[str, object]) -> N
     console.print()
 
 
-def _verdict(console: Console, report: Report, words: dict[str, object],
+def _verdict(console: Console, report: Report, words: Mapping[str, Any],
              fail_on: Severity | None) -> None:
     if fail_on is None:
         console.print(str(words["no_gate"]))
