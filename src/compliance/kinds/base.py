@@ -93,29 +93,30 @@ class Evaluator(ABC):
 
     def local_text(self, ts: int) -> str:
         """An instant for messages: `2025-03-03 09:00` in the rule's time zone."""
-        return to_datetime(ts, self.tz).strftime("%Y-%m-%d %H:%M")
+        return self.time_text(ts)[:16].replace("T", " ")
 
     def subject(self, key: str | None) -> str:
         """`<key field>=<value>`; `(missing)` for a start event without the key."""
         return f"{self.key_field}={key if key is not None else '(missing)'}"
 
-    def record(self, outcome: Outcome, start: EventRef, finding: dict[str, Any]) -> None:
+    def record(self, outcome: Outcome, start: EventRef, finding: Finding) -> None:
         """Count an outcome and keep its finding (passes only when they are asked for)."""
         self.tally.outcomes[outcome] += 1
         if outcome is not Outcome.COMPLIANT or self.show_passes:
-            made = Finding(
-                rule_id=self.rule.id, rule_name=self.rule.name, severity=self.rule.severity,
-                outcome=outcome, **finding,
-            )
-            self.findings.append((made.subject, start.ts, start.ident, made))
+            self.findings.append((finding.subject, start.ts, start.ident, finding))
 
-    def people(self, *refs: EventRef | None) -> dict[str, str | None]:
-        """Site and staff of a finding: from the first event that names them."""
-        present = [r for r in refs if r is not None]
-        return {
-            "site": next((r.site for r in present if r.site), None),
-            "staff": next((r.staff for r in present if r.staff), None),
-        }
+    def finding(self, outcome: Outcome, **facts: Any) -> Finding:
+        """A finding of this rule."""
+        rule = self.rule
+        return Finding(rule_id=rule.id, rule_name=rule.name, severity=rule.severity,
+                       outcome=outcome, **facts)
+
+    @staticmethod
+    def people(start: EventRef, stop: EventRef | None) -> tuple[str | None, str | None]:
+        """Site and staff of a finding: the start event's, else the stop event's."""
+        if stop is None:
+            return start.site, start.staff
+        return start.site or stop.site, start.staff or stop.staff
 
     def point(self, ref: EventRef | None) -> EventPoint | None:
         """The id and time of a start or stop event."""

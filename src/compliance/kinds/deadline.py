@@ -222,42 +222,47 @@ class DeadlineEvaluator(Evaluator):
         if stop is not None and at <= due and not self.show_passes:
             self.tally.outcomes[COMPLIANT] += 1
             return
-        subject = self.subject(key)
         elapsed = at - start.ts
-        facts: dict[str, Any] = {
-            "subject": subject, **self.people(start, stop),
-            "start": self.point(start), "stop": self.point(stop),
-            "due": self.time_text(due), "elapsed": iso_duration(elapsed),
-            "paused": iso_duration(paused_us) if paused_us else None,
-            "evidence": self.evidence(refs),
-        }
-        words = {"subject": subject, "limit": self.limit, "due": self.local_text(due)}
+        lang = self.lang
+        subject = self.subject(key)
+        due_text = self.time_text(due)
+        words = {"subject": subject, "limit": self.limit, "due": due_text[:16].replace("T", " ")}
+        overdue_by = None
         if at <= due:
             if stop is None:
                 in_pause = pause is not None and due > instance.due
-                key_name = "deadline.pending_paused" if in_pause else "deadline.pending"
-                self.record(Outcome.PENDING, start, {**facts, "message": text(
-                    key_name, self.lang, **words)})
+                outcome = Outcome.PENDING
+                message = text("deadline.pending_paused" if in_pause else "deadline.pending",
+                               lang, **words)
             else:
-                self.record(Outcome.COMPLIANT, start, {**facts, "message": text(
-                    "deadline.met", self.lang, elapsed=self.span(elapsed), **words)})
-            return
-        overdue = at - due
-        if stop is None:
-            message = text("deadline.missing", self.lang, as_of=self.local_text(at),
-                           overdue=self.span(overdue), **words)
+                outcome = Outcome.COMPLIANT
+                message = text("deadline.met", lang, elapsed=self.span(elapsed), **words)
         else:
-            message = text("deadline.late", self.lang, elapsed=self.span(elapsed),
-                           overdue=self.span(overdue), **words)
-        self.record(Outcome.VIOLATED, start,
-                    {**facts, "overdue_by": iso_duration(overdue), "message": message})
+            outcome = Outcome.VIOLATED
+            overdue = at - due
+            overdue_by = iso_duration(overdue)
+            if stop is None:
+                message = text("deadline.missing", lang, as_of=self.local_text(at),
+                               overdue=self.span(overdue), **words)
+            else:
+                message = text("deadline.late", lang, elapsed=self.span(elapsed),
+                               overdue=self.span(overdue), **words)
+        site, staff = self.people(start, stop)
+        self.record(outcome, start, self.finding(
+            outcome, subject=subject, site=site, staff=staff,
+            start=self.point(start), stop=self.point(stop), due=due_text,
+            elapsed=iso_duration(elapsed), overdue_by=overdue_by,
+            paused=iso_duration(paused_us) if paused_us else None,
+            message=message, evidence=self.evidence(refs),
+        ))
 
     def _not_evaluated(self, start: EventRef, stop: EventRef | None, reason: str,
                        refs: list[EventRef], key: str | None = None) -> None:
         subject = self.subject(key)
-        self.record(Outcome.NOT_EVALUATED, start, {
-            "subject": subject, **self.people(start, stop),
-            "start": self.point(start), "stop": self.point(stop), "reason": reason,
-            "message": text("not_evaluated", self.lang, subject=subject, reason=reason),
-            "evidence": self.evidence(refs),
-        })
+        site, staff = self.people(start, stop)
+        self.record(Outcome.NOT_EVALUATED, start, self.finding(
+            Outcome.NOT_EVALUATED, subject=subject, site=site, staff=staff,
+            start=self.point(start), stop=self.point(stop), reason=reason,
+            message=text("not_evaluated", self.lang, subject=subject, reason=reason),
+            evidence=self.evidence(refs),
+        ))

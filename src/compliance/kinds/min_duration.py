@@ -83,43 +83,40 @@ class MinDurationEvaluator(Evaluator):
         notes = self.key_notes(self.rule.start, starts, without_key)
         return RuleResult(self.sorted_findings(), self.summary(notes))
 
-    def _facts(self, start: EventRef, key: str | None, stop: EventRef | None,
-               earliest: int | None) -> dict[str, Any]:
-        refs = [start] if stop is None else [start, stop]
-        return {
-            "subject": self.subject(key), **self.people(start, stop),
-            "start": self.point(start), "stop": self.point(stop),
-            "due": self.time_text(earliest) if earliest is not None else None,
-            "evidence": self.evidence(refs),
-        }
+    def _record(self, outcome: Outcome, start: EventRef, key: str | None,
+                stop: EventRef | None, earliest: int | None, message: str,
+                **facts: Any) -> None:
+        site, staff = self.people(start, stop)
+        self.record(outcome, start, self.finding(
+            outcome, subject=self.subject(key), site=site, staff=staff, start=self.point(start),
+            stop=self.point(stop), due=self.time_text(earliest) if earliest is not None else None,
+            message=message, evidence=self.evidence([start] if stop is None else [start, stop]),
+            **facts,
+        ))
 
     def _judge(self, start: EventRef, key: str, stop: EventRef) -> None:
         earliest = self.rule.at_least.add_to(start.ts, self.tz)
         if stop.ts >= earliest and not self.show_passes:
             self.tally.outcomes[Outcome.COMPLIANT] += 1
             return
-        facts = self._facts(start, key, stop, earliest)
         elapsed = stop.ts - start.ts
-        facts["elapsed"] = iso_duration(elapsed)
-        words = {"subject": facts["subject"], "elapsed": self.span(elapsed),
+        words = {"subject": self.subject(key), "elapsed": self.span(elapsed),
                  "limit": self.rule.at_least.text(self.lang)}
         if stop.ts >= earliest:
-            self.record(Outcome.COMPLIANT, start,
-                        {**facts, "message": text("min_duration.met", self.lang, **words)})
+            self._record(Outcome.COMPLIANT, start, key, stop, earliest,
+                         text("min_duration.met", self.lang, **words),
+                         elapsed=iso_duration(elapsed))
             return
         short = earliest - stop.ts
-        self.record(Outcome.VIOLATED, start, {
-            **facts, "short_by": iso_duration(short),
-            "message": text("min_duration.short", self.lang, short=self.span(short), **words),
-        })
+        self._record(Outcome.VIOLATED, start, key, stop, earliest,
+                     text("min_duration.short", self.lang, short=self.span(short), **words),
+                     elapsed=iso_duration(elapsed), short_by=iso_duration(short))
 
     def _pending(self, start: EventRef, key: str, earliest: int) -> None:
-        facts = self._facts(start, key, None, earliest)
-        self.record(Outcome.PENDING, start, {**facts, "message": text(
-            "min_duration.pending", self.lang, subject=facts["subject"],
-            due=self.local_text(earliest))})
+        message = text("min_duration.pending", self.lang, subject=self.subject(key),
+                       due=self.local_text(earliest))
+        self._record(Outcome.PENDING, start, key, None, earliest, message)
 
     def _not_evaluated(self, start: EventRef, key: str | None, reason: str) -> None:
-        facts = self._facts(start, key, None, None)
-        self.record(Outcome.NOT_EVALUATED, start, {**facts, "reason": reason, "message": text(
-            "not_evaluated", self.lang, subject=facts["subject"], reason=reason)})
+        message = text("not_evaluated", self.lang, subject=self.subject(key), reason=reason)
+        self._record(Outcome.NOT_EVALUATED, start, key, None, None, message, reason=reason)

@@ -93,7 +93,10 @@ def _summary_table(report: Report, words: Mapping[str, Any]) -> Table:
         justify: Literal["left", "right"] = (
             "left" if column in ("rule", "name", "severity") else "right"
         )
-        table.add_column(str(words[column]), justify=justify, overflow="fold")
+        if column == "name":
+            table.add_column(str(words[column]), justify=justify, min_width=30, ratio=1)
+        else:
+            table.add_column(str(words[column]), justify=justify, no_wrap=True)
     for s in report.summary:
         rate = "-" if s.compliance_rate is None else f"{s.compliance_rate * 100:.1f}%"
         violated = str(s.outcomes.violated)
