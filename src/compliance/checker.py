@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import metadata
 from itertools import chain
 from typing import Any
@@ -107,14 +107,17 @@ def _check(
     evaluators = [make_evaluator(rule, lang, show_passes, parser) for rule in rules]
     intake = Intake(parser, _dispatch_index(evaluators), fixed_as_of, progress)
     inputs = [intake.read(source) for source in _sources(events, field_map)]
-    if intake.latest is None:
+    if not any(i.accepted for i in inputs):
         read = sum(i.records for i in inputs)
         detail = f"all {read} records were rejected" if read else "the input holds no records"
         first = next((r for i in inputs for r in i.rejections), None)
         if first is not None:
             detail += f" (first: {first.file}:{first.line}: {first.reason})"
         raise InputError(f"no events to check: {detail}")
-    judged_at = fixed_as_of if fixed_as_of is not None else to_us(intake.latest)
+    judged_at = fixed_as_of
+    if judged_at is None:
+        assert intake.latest is not None  # an event was accepted, so it had a time
+        judged_at = to_us(intake.latest)
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
     for evaluator in evaluators:
@@ -180,7 +183,10 @@ class Intake:
         aware = self.parser.aware
         fromiso = datetime.fromisoformat
         index, progress, seen = self.index, self.progress, self.seen
-        fixed = None if self.fixed_as_of is None else to_datetime(self.fixed_as_of, _REPORT_TZ)
+        # With as_of given, each event is compared with it (to count those after it); without,
+        # with the latest event so far (which becomes as_of): one comparison per record either
+        # way. Events after a given as_of still reach the rules, which ignore them.
+        fixed = None if self.fixed_as_of is None else to_datetime(self.fixed_as_of, UTC)
         latest = self.latest
         seq = self.seq
         batches = source.batches()
@@ -213,7 +219,7 @@ class Intake:
                     reject((line, str(exc)))
                     continue
             subscribers = index.get(kind)
-            if subscribers is not None and (fixed is None or when <= fixed):
+            if subscribers is not None:
                 ts = (when - _EPOCH) // _ONE_US
                 ref: Any = None
                 for predicate, rank, append, key_field, extra_field in subscribers:
@@ -246,10 +252,11 @@ class Intake:
                 if ref is _DUPLICATE:
                     continue
             accepted += 1
-            if latest is None or when > latest:
+            if fixed is not None:
+                if when > fixed:
+                    after += 1
+            elif latest is None or when > latest:
                 latest = when
-            if fixed is not None and when > fixed:
-                after += 1
         self.latest, self.seq = latest, seq
         if progress is not None:
             progress(path, source.size, source.size)
