@@ -12,6 +12,8 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from .durations import to_datetime, to_us
 from .errors import InputError, UsageError
 from .events import EventRef, TimeParser, text_or_none
@@ -28,7 +30,7 @@ from .kinds import Evaluator, make_evaluator
 from .kinds.base import Item
 from .matching import Predicate, compile_where
 from .messages import LANGS
-from .readers import LogSource, RecordSource
+from .readers import LogSource, RecordSource, apply_field_map, jsonl
 from .rulebook import RuleSet
 
 # Called now and then while reading: (path, bytes read so far, size of the file).
@@ -152,6 +154,8 @@ def validate(
 Entry = tuple["Predicate | None", int, Callable[[Item], None], "str | None", "str | None"]
 Subscribers = dict[str, list[Entry]]
 _DUPLICATE = object()
+# Stands for "not a plain RFC 3339 time": the careful parser then says why, or applies a zone.
+_NAIVE = datetime(1970, 1, 1)
 
 
 class Intake:
@@ -195,9 +199,28 @@ class Intake:
         # Batches flattened in C: no generator frame is resumed per record.
         line: int
         record: Any
-        when: datetime | None
+        when: datetime
+        field_map = source.field_map
+        loads, decode_error, too_long = orjson.loads, orjson.JSONDecodeError, jsonl.MAX_RECORD_BYTES
         for line, record in chain.from_iterable(batches):
-            if type(record) is str:
+            if type(record) is bytes:
+                # A JSON line, decoded here rather than in the reader: one loop over the file.
+                if len(record) > too_long:
+                    reject((line, jsonl.too_long(record)))
+                    continue
+                try:
+                    record = loads(record)
+                except decode_error as exc:
+                    reason = jsonl.not_json(record, exc)
+                    if reason is not None:
+                        reject((line, reason))
+                    continue
+                if type(record) is not dict:
+                    reject((line, jsonl.not_an_object(record)))
+                    continue
+                if field_map:
+                    apply_field_map(record, field_map)
+            elif type(record) is str:
                 reject((line, record))
                 continue
             kind = record.get("type")
@@ -208,11 +231,9 @@ class Intake:
             moment = record.get("time")
             try:
                 when = fromiso(moment)
-                if when.tzinfo is None:
-                    when = None
             except (TypeError, ValueError):
-                when = None
-            if when is None:
+                when = _NAIVE
+            if when.tzinfo is None:
                 try:
                     when = aware(moment)
                 except ValueError as exc:

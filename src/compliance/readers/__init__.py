@@ -7,7 +7,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any, cast
 
 from ..errors import InputError
@@ -15,8 +15,9 @@ from . import csv as csv_reader
 from . import jsonl as jsonl_reader
 from . import xes as xes_reader
 
-# One record is a (line, value) pair: value is the record's fields, or the reason it was rejected.
-Record = tuple[int, "dict[str, Any] | str"]
+# One record is a (line, value) pair: value is the record's fields, the reason it was rejected,
+# or (from JSON Lines, in batches) the undecoded line.
+Record = tuple[int, "dict[str, Any] | str | bytes"]
 
 _EXTENSIONS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
@@ -76,16 +77,27 @@ class LogSource:
             return 0
 
     def records(self) -> Iterator[Record]:
-        """Every record of the file in order, with its line number."""
-        for batch in self.batches():
-            yield from batch
+        """Every record of the file in order, with its line number (JSON lines decoded)."""
+        for line, value in chain.from_iterable(self.batches()):
+            if type(value) is bytes:
+                decoded = jsonl_reader.decode(value)
+                if decoded is None:
+                    continue
+                if type(decoded) is dict:
+                    apply_field_map(decoded, self.field_map)
+                yield line, decoded
+            else:
+                yield line, value
 
     def batches(self) -> Iterator[list[Record]]:
-        """The records in batches, in order: the fast way to walk a large file."""
+        """The records in batches, in order: the fast way to walk a large file.
+
+        A JSON Lines record comes undecoded, as the line's bytes; see `readers.jsonl`.
+        """
         stream = self._open()
         try:
             if self.format == "jsonl":
-                yield from jsonl_reader.read(stream, self.field_map)
+                yield from jsonl_reader.read(stream)
             elif self.format == "csv":
                 yield from _batched(csv_reader.read(stream, self.path, self.field_map))
             else:

@@ -1,8 +1,13 @@
-"""JSON Lines: one JSON object per line; blank lines are not records."""
+"""JSON Lines: one JSON object per line; blank lines are not records.
+
+The reader hands out each line undecoded, as bytes: the intake decodes it in its own loop, so
+that a large log is walked once rather than twice (see `checker.Intake`). `decode` does the same
+for callers that want the record itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from itertools import chain, islice
 from typing import IO, Any
 
@@ -12,55 +17,48 @@ MAX_RECORD_BYTES = 1 << 20
 BATCH = 4096
 
 
-def read(stream: IO[bytes], field_map: Mapping[str, str]) -> Iterator[list[tuple[int, Any]]]:
-    """Yield batches of (line, record or rejection reason), one per non-blank line.
-
-    Batches keep the per-record cost of the generator machinery off the hot path of large logs.
-    """
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    limit = MAX_RECORD_BYTES
+def read(stream: IO[bytes]) -> Iterator[list[tuple[int, Any]]]:
+    """Yield batches of (line number, line bytes); the first line loses a byte-order mark."""
     first = stream.readline()
     if not first:
         return
-    # The first line may carry a byte-order mark; the rest are read straight from the file.
     lines = chain(((1, first.removeprefix(b"\xef\xbb\xbf")),), enumerate(stream, 2))
-    while True:
-        chunk = list(islice(lines, BATCH))
-        if not chunk:
-            return
-        batch: list[tuple[int, Any]] = []
-        add = batch.append
-        for number, raw in chunk:
-            if len(raw) > limit:
-                add((number, f"record is {len(raw):,} bytes, over the {limit:,}-byte limit"))
-                continue
-            try:
-                value = loads(raw)
-            except decode_error as exc:
-                if raw.strip():
-                    add((number, f"not valid JSON: {_short(str(exc))}"))
-                continue
-            if type(value) is not dict:
-                add((number, f"a record must be a JSON object, not {_json_kind(value)}"))
-                continue
-            if field_map:
-                for target, column in field_map.items():
-                    if column in value:
-                        value[target] = value[column]
-            add((number, value))
+    while batch := list(islice(lines, BATCH)):
         yield batch
 
 
-def _short(message: str) -> str:
-    return message.split(":", 1)[0] if len(message) > 120 else message
+def decode(raw: bytes) -> dict[str, Any] | str | None:
+    """One line as a record, the reason it is rejected, or None for a blank line."""
+    if len(raw) > MAX_RECORD_BYTES:
+        return too_long(raw)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return not_json(raw, exc)
+    return value if type(value) is dict else not_an_object(value)
 
 
-def _json_kind(value: Any) -> str:
+def too_long(raw: bytes) -> str:
+    """The rejection of a line over the size limit."""
+    return f"record is {len(raw):,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit"
+
+
+def not_json(raw: bytes, exc: Exception) -> str | None:
+    """The rejection of a line that is not JSON; None when it is blank (not a record)."""
+    if not raw.strip():
+        return None
+    message = str(exc)
+    return f"not valid JSON: {message.split(':', 1)[0] if len(message) > 120 else message}"
+
+
+def not_an_object(value: Any) -> str:
+    """The rejection of JSON that is not an object."""
     if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    return "a number" if not isinstance(value, bool) else "a boolean"
+        kind = "an array"
+    elif isinstance(value, str):
+        kind = "a string"
+    elif value is None:
+        kind = "null"
+    else:
+        kind = "a boolean" if isinstance(value, bool) else "a number"
+    return f"a record must be a JSON object, not {kind}"
