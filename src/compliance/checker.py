@@ -7,13 +7,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
-from importlib import metadata
 from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
+from .__about__ import __version__
 from .durations import to_datetime, to_us
 from .errors import InputError, UsageError
 from .events import EventRef, TimeParser, text_or_none
@@ -43,11 +43,8 @@ _ONE_US = timedelta(microseconds=1)
 
 
 def tool_version() -> str:
-    """The installed version of this package."""
-    try:
-        return metadata.version("compliance")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    """The version of this package."""
+    return __version__
 
 
 def check(

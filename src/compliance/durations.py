@@ -117,23 +117,20 @@ def to_datetime(ts_us: int, tz: tzinfo) -> datetime:
 
 def iso_duration(us: int) -> str:
     """An exact span as ISO 8601: `PT30M`, `P1DT1H30M`, `PT0.000001S` (days are 24 hours)."""
-    sign = "-" if us < 0 else ""
-    us = abs(us)
-    days, rest = divmod(us, 86_400_000_000)
-    hours, rest = divmod(rest, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds, micro = divmod(rest, 1_000_000)
-    out = f"{sign}P{days}D" if days else f"{sign}P"
-    clock = ""
-    if hours:
-        clock += f"{hours}H"
-    if minutes:
-        clock += f"{minutes}M"
-    if seconds or micro:
-        clock += f"{seconds}.{micro:06d}".rstrip("0").rstrip(".") + "S"
+    if us < 0:
+        return "-" + iso_duration(-us)
+    seconds, micro = divmod(us, 1_000_000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if micro:
+        clock += f"{seconds}.{micro:06d}".rstrip("0") + "S"
+    elif seconds:
+        clock += f"{seconds}S"
     if clock:
-        out += "T" + clock
-    return out if out not in ("P", "-P") else "PT0S"
+        return f"P{days}DT{clock}" if days else f"PT{clock}"
+    return f"P{days}D" if days else "PT0S"
 
 
 _ISO_RE = re.compile(

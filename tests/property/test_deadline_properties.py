@@ -60,11 +60,17 @@ def test_3_another_utc_offset_changes_nothing(rule: Any, log: list[dict[str, Any
 
 
 def _earliest_allowed(log: list[dict[str, Any]], index: int) -> datetime:
-    """How early a stop may move without passing a start, stop or cancel of its key."""
+    """How early a stop may move without passing a start, stop or cancel of its key.
+
+    Passing one changes which instances the stop closes, and so what is judged at all.
+    """
     stop = log[index]
     at = datetime.fromisoformat(stop["time"])
+    # A stop at the instant of a cancel beats it, so a stop may not move onto a cancel either.
     barriers = [
-        datetime.fromisoformat(e["time"]) for i, e in enumerate(log)
+        datetime.fromisoformat(e["time"])
+        + (timedelta(microseconds=1) if e["type"] == ROLES["cancel"] else timedelta(0))
+        for i, e in enumerate(log)
         if i != index and e["complaint_id"] == stop["complaint_id"]
         and e["type"] in (ROLES["start"], ROLES["stop"], ROLES["cancel"])
         and datetime.fromisoformat(e["time"]) <= at
@@ -83,7 +89,7 @@ def test_4_an_earlier_reply_or_a_longer_bound_never_adds_a_violation(
         at = datetime.fromisoformat(log[index]["time"])
         earliest = _earliest_allowed(log, index)
         step = data.draw(st.integers(0, 72 * 60))
-        moved = max(at - timedelta(minutes=step), earliest)
+        moved = min(at, max(at - timedelta(minutes=step), earliest))
         changed = [dict(e) for e in log]
         changed[index]["time"] = stamp(moved)
         assert violations(check(changed, rules_of(rule), as_of=AS_OF)) <= violations(before)

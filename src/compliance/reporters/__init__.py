@@ -6,7 +6,6 @@ from typing import IO
 
 from ..findings import Report, Severity
 from . import json as json_reporter
-from . import text as text_reporter
 
 FORMATS = ("text", "json")
 
@@ -17,4 +16,7 @@ def write(report: Report, fmt: str, stream: IO[str], *, fail_on: Severity | None
     if fmt == "json":
         json_reporter.write(report, stream)
     else:
+        # rich is imported only when a text report is asked for: it slows every start-up.
+        from . import text as text_reporter
+
         text_reporter.write(report, stream, fail_on=fail_on, color=color)
