@@ -129,7 +129,8 @@ class DeadlineEvaluator(Evaluator):
         open_by_key: dict[str, list[_Open]] = {}
         paused: dict[str, tuple[int, EventRef]] = {}
         starts = without_key = 0
-        within_us, quiet, met = self.within_us, not self.show_passes, self.tally.outcomes
+        within_us, quiet = self.within_us, not self.show_passes
+        met = 0
         for ts, rank, _, _, ref, key, extra in self.items:
             if ts > as_of:
                 break
@@ -160,7 +161,7 @@ class DeadlineEvaluator(Evaluator):
                 for instance in closing:
                     if quiet and pause is None and ts <= instance.due and instance.reason is None:
                         # Most instances are met: count them without building a finding.
-                        met[COMPLIANT] += 1
+                        met += 1
                     else:
                         self._judge(instance, key, ts, ref, pause)
             elif rank == CANCEL:
@@ -174,6 +175,7 @@ class DeadlineEvaluator(Evaluator):
                 if began is not None:
                     for instance in open_by_key.get(key, ()):
                         self._apply_pause(instance, began, ts, ref)
+        self.tally.outcomes[COMPLIANT] += met
         for key, instances in open_by_key.items():
             for instance in instances:
                 self._judge(instance, key, as_of, None, paused.get(key))
