@@ -210,6 +210,16 @@ def test_a_start_without_the_key_is_not_evaluated_and_noted() -> None:
     assert any("complaint_id" in note for note in report.summary[0].notes)
 
 
+def test_a_rule_whose_key_no_start_event_carries_says_so() -> None:
+    report = run([ev("complaint_received", "2025-03-01T09:00:00", ticket="C-1"),
+                  ev("complaint_received", "2025-03-01T10:00:00", ticket="C-2")])
+    summary = report.summary[0]
+    assert (summary.instances, summary.outcomes.not_evaluated) == (2, 2)
+    assert summary.compliance_rate is None
+    assert any("none of the 2 start events carries the key field complaint_id" in note
+               for note in summary.notes)
+
+
 def test_a_rule_whose_start_never_occurs_says_so() -> None:
     report = run([ev("page_view", "2025-03-01T09:00:00")])
     summary = report.summary[0]
