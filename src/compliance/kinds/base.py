@@ -147,6 +147,10 @@ class Evaluator(ABC):
         """A span for messages in the report's language."""
         return human_span(us, self.lang)
 
+    def missing_key_reason(self) -> str:
+        """Why a start event without the key field cannot be judged."""
+        return text("reason.missing_key", self.lang, field=self.key_field)
+
     def key_notes(self, start: Selector, starts: int, without_key: int) -> list[str]:
         """Notes on what kept a keyed rule from judging: no start events, no key field."""
         notes = []

@@ -138,8 +138,7 @@ class DeadlineEvaluator(Evaluator):
                 starts += 1
                 if key is None:
                     without_key += 1
-                    self._not_evaluated(ref, None, text(
-                        "reason.missing_key", self.lang, field=self.key_field), [ref])
+                    self._not_evaluated(ref, None, self.missing_key_reason(), [ref])
                     continue
                 if within_us is not None:
                     instance = _Open(ref, ts + within_us, None)

@@ -57,8 +57,7 @@ class MinDurationEvaluator(Evaluator):
                 starts += 1
                 if key is None:
                     without_key += 1
-                    reason = text("reason.missing_key", self.lang, field=self.key_field)
-                    self._not_evaluated(ref, None, reason)
+                    self._not_evaluated(ref, None, self.missing_key_reason())
                 else:
                     open_by_key.setdefault(key, []).append(ref)
             elif key is None:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import IO, Any, cast
 
@@ -43,7 +44,7 @@ class LogSource:
 
     def _open(self) -> IO[bytes]:
         try:
-            raw = open(self.path, "rb")  # noqa: SIM115 - closed by records() when iteration ends
+            raw = open(self.path, "rb")  # noqa: SIM115 - closed by _reading()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", self.path) from None
         self._raw = raw
@@ -51,16 +52,22 @@ class LogSource:
             return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
         return raw
 
-    def _head(self) -> bytes:
+    @contextmanager
+    def _reading(self) -> Iterator[IO[bytes]]:
+        """The open (decompressed) stream; a read error becomes an InputError naming the file."""
         stream = self._open()
         try:
-            head = stream.read(_SNIFF_BYTES)
+            yield stream
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read: {exc}", self.path) from None
         finally:
             stream.close()
             if self._raw is not None:
                 self._raw.close()
+
+    def _head(self) -> bytes:
+        with self._reading() as stream:
+            head = stream.read(_SNIFF_BYTES)
         if b"\x00" in head:
             raise InputError("binary file, not a text log (JSON Lines, CSV or XES)", self.path)
         return head
@@ -94,20 +101,13 @@ class LogSource:
 
         A JSON Lines record comes undecoded, as the line's bytes; see `readers.jsonl`.
         """
-        stream = self._open()
-        try:
+        with self._reading() as stream:
             if self.format == "jsonl":
                 yield from jsonl_reader.read(stream)
             elif self.format == "csv":
                 yield from _batched(csv_reader.read(stream, self.path, self.field_map))
             else:
                 yield from _batched(xes_reader.read(stream, self.path, self.field_map))
-        except (OSError, EOFError) as exc:
-            raise InputError(f"cannot read: {exc}", self.path) from None
-        finally:
-            stream.close()
-            if self._raw is not None:
-                self._raw.close()
 
     def start_digest(self) -> Callable[[], str]:
         """Start hashing the file beside the reading; call the result for the SHA-256.
