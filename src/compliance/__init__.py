@@ -6,12 +6,14 @@
     for finding in report.findings: ...
 """
 
+from .calendars import CalendarOverlay
 from .checker import check
 from .errors import CheckError, InputError, RuleError, UsageError
 from .findings import ExitCode, Finding, Outcome, Report, RuleSummary, Severity, Status
-from .rulebook import RuleSet, load_rules
+from .rulebook import RuleSet, load_calendar, load_rules
 
 __all__ = [
+    "CalendarOverlay",
     "CheckError",
     "ExitCode",
     "Finding",
@@ -25,5 +27,6 @@ __all__ = [
     "Status",
     "UsageError",
     "check",
+    "load_calendar",
     "load_rules",
 ]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from .__about__ import __version__
+from .calendars import CalendarBook, CalendarOverlay
 from .durations import to_datetime, to_us
 from .errors import InputError, UsageError
 from .events import EventRef, TimeParser, text_or_none
@@ -26,7 +27,7 @@ from .findings import (
     RuleSummary,
     ToolInfo,
 )
-from .kinds import Evaluator, make_evaluator
+from .kinds import Context, Evaluator, make_evaluator
 from .kinds.base import Item
 from .matching import Predicate, compile_where
 from .messages import LANGS
@@ -57,6 +58,7 @@ def check(
     default_tz: tzinfo | None = None,
     field_map: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    calendar: CalendarOverlay | None = None,
 ) -> Report:
     """Check events against rules and return the report.
 
@@ -70,7 +72,8 @@ def check(
         raise UsageError("no rules to check (did --select or --ignore leave none?)")
     with _bulk_allocation():
         return _check(events, rules, as_of, lang=lang, show_passes=show_passes,
-                      default_tz=default_tz, field_map=field_map, progress=progress)
+                      default_tz=default_tz, field_map=field_map, progress=progress,
+                      calendar=calendar)
 
 
 @contextmanager
@@ -100,10 +103,13 @@ def _check(
     default_tz: tzinfo | None,
     field_map: Mapping[str, str] | None,
     progress: Progress | None,
+    calendar: CalendarOverlay | None,
 ) -> Report:
     parser = TimeParser(default_tz)
     fixed_as_of = _as_of(as_of, parser)
-    evaluators = [make_evaluator(rule, lang, show_passes, parser) for rule in rules]
+    calendars = CalendarBook(calendar)
+    context = Context(lang=lang, show_passes=show_passes, time_parser=parser, calendars=calendars)
+    evaluators = [make_evaluator(rule, context) for rule in rules]
     intake = Intake(parser, _dispatch_index(evaluators), fixed_as_of, progress)
     inputs = [intake.read(source) for source in _sources(events, field_map)]
     if not any(i.accepted for i in inputs):
@@ -117,6 +123,7 @@ def _check(
     if judged_at is None:
         assert intake.latest is not None  # an event was accepted, so it had a time
         judged_at = to_us(intake.latest)
+    _check_overlay_sites(calendars, rules, evaluators)
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
     for evaluator in evaluators:
@@ -292,6 +299,21 @@ def _reporting(batches: Iterator[list[Any]], source: LogSource | RecordSource,
         if number % _PROGRESS_BATCHES == 0:
             progress(source.path, source.bytes_read, source.size)
         yield batch
+
+
+def _check_overlay_sites(calendars: CalendarBook, rules: RuleSet,
+                         evaluators: list[Evaluator]) -> None:
+    """A site a calendar overlay names must appear on an event the rules use: a typo in a site
+    code would otherwise silently give that site the default hours and days."""
+    named = calendars.sites([rule.calendar for rule in rules])
+    if not named:
+        return
+    seen = {item[4].site for evaluator in evaluators for item in evaluator.items}
+    unknown = sorted(named - seen)
+    if unknown:
+        known = ", ".join(sorted(s for s in seen if s)) or "none"
+        raise UsageError(f"calendar names site {unknown[0]!r}, which no event of the rules "
+                         f"carries (sites seen: {known})")
 
 
 def _as_of(value: datetime | str | None, parser: TimeParser) -> int | None:

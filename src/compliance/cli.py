@@ -21,7 +21,7 @@ from . import checker, fixture_harness, reporters
 from .errors import CheckError, UsageError
 from .events import parse_zone
 from .findings import ExitCode, Severity
-from .rulebook import RuleSet, load_rules, schema_text
+from .rulebook import RuleSet, load_calendar, load_rules, schema_text
 
 _EXIT_HELP = """\b
 Exit codes:
@@ -130,13 +130,16 @@ def cli() -> None:
               help="Read an envelope field from another column, e.g. time=created_at.")
 @click.option("--default-tz", metavar="TZ",
               help="Zone for timestamps without offset (e.g. Asia/Shanghai or +08:00).")
+@click.option("--calendar", "calendar_path", metavar="FILE",
+              help="Company calendar (YAML): national years the package lacks, closed days, "
+                   "extra working days, opening hours, per site.")
 @click.option("--show-passes", is_flag=True, help="List compliant instances too.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr (default: when stderr is a terminal).")
 def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
           output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
-          lang: str | None, maps: tuple[str, ...], default_tz: str | None, show_passes: bool,
-          progress: bool | None) -> int:
+          lang: str | None, maps: tuple[str, ...], default_tz: str | None,
+          calendar_path: str | None, show_passes: bool, progress: bool | None) -> int:
     """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
     if not logs:
         raise UsageError("give at least one log file to check")
@@ -146,6 +149,7 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
         list(logs), rules, _as_of(as_of), lang=lang or _default_lang(),
         show_passes=show_passes, default_tz=_zone(default_tz), field_map=_field_map(maps),
         progress=_progress(progress),
+        calendar=load_calendar(calendar_path) if calendar_path else None,
     )
     fmt = _resolve_format(fmt, output)
     stream = _open_output(output)

@@ -8,7 +8,10 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Unit = Literal["minutes", "hours", "days", "weeks", "months", "quarters", "years"]
+Unit = Literal[
+    "minutes", "hours", "days", "weeks", "months", "quarters", "years",
+    "working_days", "business_hours",
+]
 
 _UNIT_WORDS: dict[str, Unit] = {
     "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
@@ -18,14 +21,16 @@ _UNIT_WORDS: dict[str, Unit] = {
     "month": "months", "months": "months",
     "quarter": "quarters", "quarters": "quarters",
     "year": "years", "years": "years",
+    "working day": "working_days", "working days": "working_days",
+    "business hour": "business_hours", "business hours": "business_hours",
 }
 
 # Kept in one place so that the JSON Schema and the parser accept exactly the same strings.
 DURATION_PATTERN = (
     r"^\s*[0-9]+\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?"
-    r"|months?|quarters?|years?)\s*$"
+    r"|months?|quarters?|years?|working\s+days?|business\s+hours?)\s*$"
 )
-_DURATION_RE = re.compile(r"^\s*([0-9]+)\s*([a-z]+)\s*$")
+_DURATION_RE = re.compile(r"^\s*([0-9]+)\s*([a-z]+(?:\s+[a-z]+)?)\s*$")
 
 _ELAPSED_US: dict[str, int] = {
     "minutes": 60_000_000,
@@ -41,10 +46,13 @@ _ONE_US = timedelta(microseconds=1)
 _NAMES = {
     "en": {"minutes": ("minute", "minutes"), "hours": ("hour", "hours"), "days": ("day", "days"),
            "weeks": ("week", "weeks"), "months": ("month", "months"),
-           "quarters": ("quarter", "quarters"), "years": ("year", "years")},
+           "quarters": ("quarter", "quarters"), "years": ("year", "years"),
+           "working_days": ("working day", "working days"),
+           "business_hours": ("business hour", "business hours")},
     "zh": {"minutes": ("分钟", "分钟"), "hours": ("小时", "小时"), "days": ("天", "天"),
            "weeks": ("周", "周"), "months": ("个月", "个月"), "quarters": ("个季度", "个季度"),
-           "years": ("年", "年")},
+           "years": ("年", "年"), "working_days": ("个工作日", "个工作日"),
+           "business_hours": ("个营业小时", "个营业小时")},
 }
 
 
@@ -54,6 +62,11 @@ class Duration:
 
     amount: int
     unit: Unit
+
+    @property
+    def on_calendar(self) -> bool:
+        """True for working days and business hours, which need the working calendar."""
+        return self.unit in ("working_days", "business_hours")
 
     @property
     def is_elapsed(self) -> bool:
@@ -66,7 +79,12 @@ class Duration:
         return self.amount * _ELAPSED_US[self.unit]
 
     def add_to(self, ts_us: int, tz: ZoneInfo) -> int:
-        """Return the instant `ts_us` (µs since the epoch) plus this duration, as µs."""
+        """Return the instant `ts_us` (µs since the epoch) plus this duration, as µs.
+
+        Working days and business hours are added by `calendars.WorkCalendar`, never here.
+        """
+        if self.on_calendar:
+            raise ValueError(f"{self} needs the working calendar")
         if self.is_elapsed:
             return ts_us + self.microseconds
         local = to_datetime(ts_us, tz)
@@ -91,11 +109,12 @@ class Duration:
 def parse_duration(text: str) -> Duration:
     """Parse `30 minutes`, `24h`, `1 quarter`; raise ValueError with the accepted forms."""
     match = _DURATION_RE.match(text.strip().lower()) if isinstance(text, str) else None
-    unit = _UNIT_WORDS.get(match.group(2)) if match else None
+    unit = _UNIT_WORDS.get(" ".join(match.group(2).split())) if match else None
     if match is None or unit is None:
         raise ValueError(
             f"invalid duration {text!r}: write a whole number and a unit, e.g. '30 minutes', "
-            "'24 hours', '3 days', '2 weeks', '1 month', '1 quarter', '1 year' (or 30m, 24h, 3d)"
+            "'24 hours', '3 days', '2 weeks', '1 month', '1 quarter', '1 year', "
+            "'2 working days', '8 business hours' (or 30m, 24h, 3d)"
         )
     return Duration(int(match.group(1)), unit)
 

@@ -101,6 +101,7 @@ class Finding:
     start: EventPoint | None = None
     stop: EventPoint | None = None
     due: str | None = None
+    due_basis: str | None = None
     elapsed: str | None = None
     overdue_by: str | None = None
     short_by: str | None = None

@@ -58,6 +58,16 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "zh": "到期时间字段 {field} 无效:{error}",
         "en": "the due time in {field} is invalid: {error}",
     },
+    "reason.calendar_unknown": {
+        "zh": "工作日历尚无 {year} 年的数据(可用 --calendar 补充),到期时间无法确定",
+        "en": "the working calendar does not know {year} yet (add it with --calendar), "
+              "so the due time cannot be known",
+    },
+    "deadline.pending_unknown": {
+        "zh": "{subject}:尚未完成,到期时间在 {known_until} 之后(工作日历尚无后续年份)",
+        "en": "{subject}: still open, due after {known_until} (the calendar does not know the "
+              "following year yet)",
+    },
     "reason.no_stop": {
         "zh": "截至 {as_of} 没有结束事件",
         "en": "no stop event by {as_of}",

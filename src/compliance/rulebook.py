@@ -16,6 +16,7 @@ import orjson
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from .calendars import CalendarOverlay, conflicts
 from .errors import RuleError, UsageError
 from .kinds import KIND_MODELS, Rule
 
@@ -159,25 +160,67 @@ def load_rule_file(path: str | Path) -> Rule:
         if kind is None:
             raise RuleError(f"missing required field 'kind' (one of {known})", file, where)
         raise RuleError(f"unknown kind {kind!r} (one of {known})", file, where)
-    errors = list(_kind_validator(kind).iter_errors(data))
-    if errors:
-        error = jsonschema.exceptions.best_match(errors)
-        line, reason = _explain(error, lines)
-        raise RuleError(reason, file, line)
-    try:
-        rule = _ADAPTER.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])[1:]  # the first element is the kind's tag
-        reason = first["msg"].removeprefix("Value error, ")
-        field = ".".join(str(p) for p in loc)
-        raise RuleError(f"{field}: {reason}" if field else reason, file,
-                        _line_of(loc, lines)) from None
+    rule: Rule = _validated(data, lines, file, _kind_validator(kind), _ADAPTER, skip_loc=1)
+    if rule.calendar is not None:
+        _check_calendar(rule.calendar, lines, file, ("calendar",))
     stem = Path(path).stem
     if rule.name != stem:
         raise RuleError(f"name {rule.name!r} must equal the file name {stem!r}", file,
                         lines.get(("name",), 1))
     return rule
+
+
+def _validated(data: Any, lines: Lines, file: str, validator: jsonschema.protocols.Validator,
+               adapter: TypeAdapter[Any], skip_loc: int = 0) -> Any:
+    """Check a parsed document against its JSON Schema, then build its model."""
+    errors = list(validator.iter_errors(data))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        line, reason = _explain(error, lines)
+        raise RuleError(reason, file, line)
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])[skip_loc:]  # a tagged union puts the tag first
+        reason = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in loc)
+        raise RuleError(f"{field}: {reason}" if field else reason, file,
+                        _line_of(loc, lines)) from None
+
+
+def _check_calendar(overlay: CalendarOverlay, lines: Lines, file: str,
+                    prefix: tuple[Any, ...] = ()) -> None:
+    for path, reason in conflicts(overlay):
+        raise RuleError(reason, file, _line_of((*prefix, *path), lines))
+
+
+_CALENDAR: TypeAdapter[CalendarOverlay] = TypeAdapter(CalendarOverlay)
+
+
+def calendar_schema() -> dict[str, Any]:
+    """The JSON Schema of a calendar overlay file."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "compliance calendar overlay", **_CALENDAR.json_schema()}
+
+
+def load_calendar(path: str | Path) -> CalendarOverlay:
+    """Parse, schema-check and model a calendar overlay file; RuleError with file and line."""
+    file = str(path)
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RuleError("not UTF-8 text", file) from None
+    except OSError as exc:
+        raise RuleError(f"cannot read: {exc.strerror}", file) from None
+    data, lines = parse_yaml(source, file)
+    if not isinstance(data, dict):
+        raise RuleError("a calendar file must be a mapping (national, holidays, working_days, "
+                        "hours, sites)", file, 1)
+    validator = jsonschema.Draft202012Validator(calendar_schema())
+    overlay: CalendarOverlay = _validated(data, lines, file, validator, _CALENDAR)
+    _check_calendar(overlay, lines, file)
+    return overlay
 
 
 def parse_yaml(source: str, file: str) -> tuple[Any, Lines]:
@@ -210,6 +253,7 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
             if not isinstance(key, str | int | float | bool):
                 raise RuleError("a mapping key must be plain text", file,
                                 key_node.start_mark.line + 1)
+            key = str(key)  # JSON has text keys only: `2027:` names the year "2027"
             if key in result:
                 raise RuleError(f"field {key!r} is given twice", file,
                                 key_node.start_mark.line + 1)
@@ -219,6 +263,8 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*path, i), lines, constructor, file)
                 for i, item in enumerate(node.value)]
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # dates stay text: the schema checks their form, the models read them
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:

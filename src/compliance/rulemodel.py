@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from .calendars import CalendarOverlay
 from .durations import DURATION_PATTERN, Duration, parse_duration
 from .findings import Severity, Status
 
@@ -36,7 +37,8 @@ DurationField = Annotated[
         "type": "string",
         "pattern": DURATION_PATTERN,
         "description": "a whole number and a unit: '30 minutes', '24 hours', '3 days', "
-                       "'2 weeks', '1 month', '1 quarter', '1 year' (or 30m, 24h, 3d, 2w)",
+                       "'2 weeks', '1 month', '1 quarter', '1 year', '2 working days', "
+                       "'8 business hours' (or 30m, 24h, 3d, 2w)",
     }),
 ]
 
@@ -126,6 +128,11 @@ class RuleBase(_Model):
     severity: Severity
     status: Status = Status.STABLE
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone of the rule")
+    calendar: CalendarOverlay | None = Field(
+        default=None,
+        description="working calendar of this rule on top of the national one: days off, "
+                    "extra working days, opening hours, per site where given",
+    )
     source: list[Source] = Field(min_length=1)
     docs: RuleDocs
 

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..events import TimeParser
-from .base import Evaluator, RuleResult
+from .base import Context, Evaluator, RuleResult
 from .deadline import DeadlineEvaluator, DeadlineRule
 from .min_duration import MinDurationEvaluator, MinDurationRule
 
@@ -19,13 +18,11 @@ KIND_MODELS: dict[str, type[DeadlineRule] | type[MinDurationRule]] = {
 }
 
 
-def make_evaluator(
-    rule: DeadlineRule | MinDurationRule, lang: str, show_passes: bool, time_parser: TimeParser
-) -> Evaluator:
+def make_evaluator(rule: DeadlineRule | MinDurationRule, context: Context) -> Evaluator:
     """The native evaluator for a rule of any kind."""
     if isinstance(rule, DeadlineRule):
-        return DeadlineEvaluator(rule, lang, show_passes, time_parser)
-    return MinDurationEvaluator(rule, lang, show_passes)
+        return DeadlineEvaluator(rule, context)
+    return MinDurationEvaluator(rule, context)
 
 
-__all__ = ["KIND_MODELS", "Evaluator", "Rule", "RuleResult", "make_evaluator"]
+__all__ = ["KIND_MODELS", "Context", "Evaluator", "Rule", "RuleResult", "make_evaluator"]

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..durations import human_span, to_datetime
-from ..events import EventRef
+from ..calendars import CalendarBook, Reckoning
+from ..durations import Duration, human_span, to_datetime
+from ..events import EventRef, TimeParser
 from ..findings import EventPoint, Evidence, Finding, Outcome, OutcomeCounts, RuleSummary
 from ..messages import text
 from ..rulemodel import RuleBase, Selector
@@ -17,6 +18,16 @@ from ..rulemodel import RuleBase, Selector
 # Sorting these tuples gives time order, then the role order of the rule kind, then an order that
 # does not depend on the input (the event id); the input position only separates true twins.
 Item = tuple[int, int, str, int, EventRef, "str | None", Any]
+
+
+@dataclass
+class Context:
+    """What every evaluator of one check shares: language, options, time parser, calendars."""
+
+    lang: str = "en"
+    show_passes: bool = False
+    time_parser: TimeParser = field(default_factory=TimeParser)
+    calendars: CalendarBook = field(default_factory=CalendarBook)
 
 
 @dataclass
@@ -58,9 +69,12 @@ class Evaluator(ABC):
 
     rule: RuleBase
 
-    def __init__(self, rule: RuleBase, lang: str, show_passes: bool) -> None:
+    def __init__(self, rule: RuleBase, context: Context) -> None:
+        lang, show_passes = context.lang, context.show_passes
         self.rule = rule
         self.tz = rule.tz
+        self.context = context
+        self.calendar = context.calendars.for_rule(rule.timezone, rule.tz, rule.calendar)
         self.lang = lang
         self.show_passes = show_passes
         self.items: list[Item] = []
@@ -146,6 +160,17 @@ class Evaluator(ABC):
     def span(self, us: int) -> str:
         """A span for messages in the report's language."""
         return human_span(us, self.lang)
+
+    def reckon(self, ts: int, duration: Duration, site: str | None) -> Reckoning:
+        """`ts` plus a duration: on the working calendar for working days and business hours."""
+        if duration.on_calendar:
+            return self.calendar.add(ts, duration, site)
+        return Reckoning(duration.add_to(ts, self.tz))
+
+    def unknown_calendar_reason(self) -> str:
+        """Why an instance whose due time needs an unknown year is not judged."""
+        return text("reason.calendar_unknown", self.lang,
+                    year=self.calendar.first_unknown_year())
 
     def missing_key_reason(self) -> str:
         """Why a start event without the key field cannot be judged."""

@@ -23,11 +23,11 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from ..durations import iso_duration
-from ..events import EventRef, TimeParser
+from ..events import EventRef
 from ..findings import Outcome
 from ..messages import text
 from ..rulemodel import DurationField, FieldName, RuleBase, Selector
-from .base import Evaluator, RuleResult
+from .base import Context, Evaluator, RuleResult
 
 START, RESUME, PAUSE, STOP, CANCEL = range(5)
 COMPLIANT = Outcome.COMPLIANT
@@ -68,14 +68,22 @@ class DeadlineRule(RuleBase):
 
 
 class _Open:
-    """One open instance: its start event, due time (µs) and the pauses that moved it."""
+    """One open instance: its start event, due time (µs) and the pauses that moved it.
 
-    __slots__ = ("due", "pause_refs", "paused", "reason", "start")
+    `due` is None when the working calendar runs out before it; `known_until` is then the
+    instant up to which the instance is certainly not due. `base` is the instant the rule's
+    duration was added to (the start, or the time in `due_field`).
+    """
 
-    def __init__(self, start: EventRef, due: int, reason: str | None) -> None:
+    __slots__ = ("base", "due", "known_until", "pause_refs", "paused", "reason", "start")
+
+    def __init__(self, start: EventRef, due: int | None, reason: str | None = None,
+                 known_until: int | None = None, base: int | None = None) -> None:
         self.start = start
         self.due = due
         self.reason = reason
+        self.known_until = known_until
+        self.base = start.ts if base is None else base
         self.paused = 0
         self.pause_refs: list[EventRef] | None = None
 
@@ -85,12 +93,16 @@ class DeadlineEvaluator(Evaluator):
 
     rule: DeadlineRule
 
-    def __init__(self, rule: DeadlineRule, lang: str, show_passes: bool,
-                 time_parser: TimeParser) -> None:
-        super().__init__(rule, lang, show_passes)
-        self.time_parser = time_parser
+    def __init__(self, rule: DeadlineRule, context: Context) -> None:
+        super().__init__(rule, context)
+        self.time_parser = context.time_parser
         within = rule.within
         self.within_us = within.microseconds if within and within.is_elapsed else None
+        # The duration that sets due times; on the working calendar, pauses are measured in
+        # working time too.
+        self.duration = within if within is not None else rule.offset
+        self.calendar_unit = (self.duration.unit if self.duration and self.duration.on_calendar
+                              else None)
         self.limit = self._limit_text()
 
     def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
@@ -109,20 +121,24 @@ class DeadlineEvaluator(Evaluator):
                         offset=rule.offset.text(self.lang))
         return text("limit.due_field", self.lang, field=rule.due_field)
 
-    def _due(self, start: EventRef, raw_due: Any) -> tuple[int, str | None]:
-        """The due time of an instance, or a reason why it cannot be known."""
+    def _open(self, start: EventRef, raw_due: Any) -> _Open:
+        """A new instance with its due time, or with the reason it cannot have one."""
         rule = self.rule
         if rule.within is not None:
-            if self.within_us is not None:
-                return start.ts + self.within_us, None
-            return rule.within.add_to(start.ts, self.tz), None
+            reckoned = self.reckon(start.ts, rule.within, start.site)
+            return _Open(start, reckoned.due, known_until=reckoned.known_until)
         if raw_due is None or raw_due == "":
-            return 0, text("reason.missing_due_field", self.lang, field=rule.due_field)
+            return _Open(start, None, text("reason.missing_due_field", self.lang,
+                                           field=rule.due_field))
         try:
-            due = self.time_parser.parse(raw_due)
+            base = self.time_parser.parse(raw_due)
         except ValueError as exc:
-            return 0, text("reason.bad_due_field", self.lang, field=rule.due_field, error=exc)
-        return (rule.offset.add_to(due, self.tz) if rule.offset else due), None
+            return _Open(start, None, text("reason.bad_due_field", self.lang,
+                                           field=rule.due_field, error=exc))
+        if rule.offset is None:
+            return _Open(start, base, base=base)
+        reckoned = self.reckon(base, rule.offset, start.site)
+        return _Open(start, reckoned.due, known_until=reckoned.known_until, base=base)
 
     def finish(self, as_of: int) -> RuleResult:
         self.items.sort()
@@ -141,9 +157,9 @@ class DeadlineEvaluator(Evaluator):
                     self._not_evaluated(ref, None, self.missing_key_reason(), [ref])
                     continue
                 if within_us is not None:
-                    instance = _Open(ref, ts + within_us, None)
+                    instance = _Open(ref, ts + within_us)
                 else:
-                    instance = _Open(ref, *self._due(ref, extra))
+                    instance = self._open(ref, extra)
                 waiting = open_by_key.get(key)
                 if waiting is None:
                     open_by_key[key] = [instance]
@@ -158,7 +174,8 @@ class DeadlineEvaluator(Evaluator):
                     continue
                 pause = paused.get(key)
                 for instance in closing:
-                    if quiet and pause is None and ts <= instance.due and instance.reason is None:
+                    due = instance.due
+                    if quiet and pause is None and due is not None and ts <= due:
                         # Most instances are met: count them without building a finding.
                         met += 1
                     else:
@@ -181,26 +198,32 @@ class DeadlineEvaluator(Evaluator):
         notes = self.key_notes(self.rule.start, starts, without_key)
         return RuleResult(self.sorted_findings(), self.summary(notes))
 
-    @staticmethod
-    def _apply_pause(instance: _Open, began: tuple[int, EventRef], until: int,
-                     resume: EventRef | None) -> int:
+    def _apply_pause(self, instance: _Open, began: tuple[int, EventRef], until: int,
+                     resume: EventRef | None) -> int | None:
         """Move the instance's due time by the part of a pause it was open for and not yet due.
 
+        On the working calendar the due time moves by the working time the pause covered.
         Returns the due time; with `resume` None the pause is still running at `until` and the
         instance itself is left unchanged.
         """
         pause_ts, pause_ref = began
         since = max(pause_ts, instance.start.ts)
-        if since > instance.due or until <= since:
-            return instance.due
-        if resume is None:
-            return instance.due + (until - since)
-        instance.due += until - since
+        due = instance.due
+        if due is None or since > due or until <= since:
+            return due
+        if self.calendar_unit is None:
+            moved: int | None = due + (until - since)
+        else:
+            moved = self.calendar.extend(due, since, until, self.calendar_unit,
+                                         instance.start.site)
+        if resume is None or moved is None:
+            return moved
+        instance.due = moved
         instance.paused += until - since
         if instance.pause_refs is None:
             instance.pause_refs = []
         instance.pause_refs.extend((pause_ref, resume))
-        return instance.due
+        return moved
 
     def _judge(self, instance: _Open, key: str, at: int, stop: EventRef | None,
                pause: tuple[int, EventRef] | None) -> None:
@@ -214,12 +237,17 @@ class DeadlineEvaluator(Evaluator):
             return
         due = instance.due
         paused_us = instance.paused
-        if pause is not None:
+        if pause is not None and due is not None:
             extended = self._apply_pause(instance, pause, at, None)
-            if extended > due:
+            if extended is None:
+                due = None
+            elif extended > due:
                 refs.append(pause[1])
-                paused_us += extended - due
+                paused_us += at - max(pause[0], start.ts)
                 due = extended
+        if due is None:
+            self._judge_unknown(instance, key, at, stop, refs)
+            return
         if stop is not None and at <= due and not self.show_passes:
             self.tally.outcomes[COMPLIANT] += 1
             return
@@ -231,7 +259,7 @@ class DeadlineEvaluator(Evaluator):
         overdue_by = None
         if at <= due:
             if stop is None:
-                in_pause = pause is not None and due > instance.due
+                in_pause = pause is not None and due > (instance.due or due)
                 outcome = Outcome.PENDING
                 message = text("deadline.pending_paused" if in_pause else "deadline.pending",
                                lang, **words)
@@ -252,10 +280,52 @@ class DeadlineEvaluator(Evaluator):
         self.record(outcome, start, self.finding(
             outcome, subject=subject, site=site, staff=staff,
             start=self.point(start), stop=self.point(stop), due=due_text,
-            elapsed=iso_duration(elapsed), overdue_by=overdue_by,
+            due_basis=self._basis(instance), elapsed=iso_duration(elapsed), overdue_by=overdue_by,
             paused=iso_duration(paused_us) if paused_us else None,
             message=message, evidence=self.evidence(refs),
         ))
+
+    def _basis(self, instance: _Open) -> str | None:
+        """How a working-calendar due time was reached; None for elapsed time."""
+        if self.calendar_unit is None or self.duration is None:
+            return None
+        return self.calendar.explain(instance.base, self.duration, instance.start.site,
+                                     self.lang)
+
+    def _judge_unknown(self, instance: _Open, key: str, at: int, stop: EventRef | None,
+                       refs: list[EventRef]) -> None:
+        """An instance whose due time lies in a year the calendar does not know.
+
+        It is still judged when no due time in that year could change the verdict: closed, or
+        judged, before the calendar runs out, it cannot be late yet.
+        """
+        start = instance.start
+        known = instance.known_until
+        if known is None or at > known:
+            self._not_evaluated(start, stop, self.unknown_calendar_reason(), refs, key)
+            return
+        if stop is not None:
+            if self.show_passes:
+                subject = self.subject(key)
+                site, staff = self.people(start, stop)
+                self.record(Outcome.COMPLIANT, start, self.finding(
+                    Outcome.COMPLIANT, subject=subject, site=site, staff=staff,
+                    start=self.point(start), stop=self.point(stop),
+                    elapsed=iso_duration(at - start.ts), due_basis=self._basis(instance),
+                    message=text("deadline.met", self.lang, subject=subject, limit=self.limit,
+                                 elapsed=self.span(at - start.ts)),
+                    evidence=self.evidence(refs)))
+            else:
+                self.tally.outcomes[COMPLIANT] += 1
+            return
+        subject = self.subject(key)
+        site, staff = self.people(start, None)
+        self.record(Outcome.PENDING, start, self.finding(
+            Outcome.PENDING, subject=subject, site=site, staff=staff, start=self.point(start),
+            elapsed=iso_duration(at - start.ts), due_basis=self._basis(instance),
+            message=text("deadline.pending_unknown", self.lang, subject=subject,
+                         known_until=self.local_text(known)),
+            evidence=self.evidence(refs)))
 
     def _not_evaluated(self, start: EventRef, stop: EventRef | None, reason: str,
                        refs: list[EventRef], key: str | None = None) -> None:

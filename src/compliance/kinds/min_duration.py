@@ -73,8 +73,10 @@ class MinDurationEvaluator(Evaluator):
                 self.tally.cancelled += len(cancelled or ())
         for key, starts_open in open_by_key.items():
             for start in starts_open:
-                earliest = self.rule.at_least.add_to(start.ts, self.tz)
-                if as_of < earliest:
+                earliest = self.reckon(start.ts, self.rule.at_least, start.site).due
+                if earliest is None:
+                    self._not_evaluated(start, key, self.unknown_calendar_reason())
+                elif as_of < earliest:
                     self._pending(start, key, earliest)
                 else:
                     reason = text("reason.no_stop", self.lang, as_of=self.local_text(as_of))
@@ -94,7 +96,10 @@ class MinDurationEvaluator(Evaluator):
         ))
 
     def _judge(self, start: EventRef, key: str, stop: EventRef) -> None:
-        earliest = self.rule.at_least.add_to(start.ts, self.tz)
+        earliest = self.reckon(start.ts, self.rule.at_least, start.site).due
+        if earliest is None:
+            self._not_evaluated(start, key, self.unknown_calendar_reason(), stop)
+            return
         if stop.ts >= earliest and not self.show_passes:
             self.tally.outcomes[Outcome.COMPLIANT] += 1
             return
@@ -116,6 +121,7 @@ class MinDurationEvaluator(Evaluator):
                        due=self.local_text(earliest))
         self._record(Outcome.PENDING, start, key, None, earliest, message)
 
-    def _not_evaluated(self, start: EventRef, key: str | None, reason: str) -> None:
+    def _not_evaluated(self, start: EventRef, key: str | None, reason: str,
+                       stop: EventRef | None = None) -> None:
         message = text("not_evaluated", self.lang, subject=self.subject(key), reason=reason)
-        self._record(Outcome.NOT_EVALUATED, start, key, None, None, message, reason=reason)
+        self._record(Outcome.NOT_EVALUATED, start, key, stop, None, message, reason=reason)
