@@ -26,7 +26,15 @@ from itertools import pairwise
 from typing import Annotated, Any
 
 import chinese_calendar  # type: ignore[import-untyped]
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .durations import Duration, to_datetime, to_us
 
@@ -133,12 +141,20 @@ class NationalYear(_Model):
 class CalendarOverlay(DayChanges):
     """A company calendar: national years the package lacks, closed days, opening hours."""
 
-    national: dict[Annotated[str, Field(pattern=r"^\d{4}$")], NationalYear] = Field(
+    national: dict[str, NationalYear] = Field(
         default_factory=dict,
         description="official calendars by year, for years the calendar package does not know",
     )
     hours: Hours | None = Field(default=None, description="opening hours (default 09:00-18:00)")
     sites: dict[str, SiteCalendar] = Field(default_factory=dict)
+
+    @field_validator("national")
+    @classmethod
+    def _years(cls, value: dict[str, NationalYear]) -> dict[str, NationalYear]:
+        for year in value:
+            if not re.fullmatch(r"\d{4}", year):
+                raise ValueError(f"{year!r} is not a year: write it like 2027")
+        return value
 
 
 def conflicts(overlay: CalendarOverlay) -> list[tuple[tuple[Any, ...], str]]:
@@ -376,9 +392,12 @@ class WorkCalendar:
                 status = self.day(day, site)
                 if status is None:
                     break
-                (counted if status.working else skipped).append((day, status.label))
+                if status.working:
+                    counted.append((day, status.label))
+                else:
+                    skipped.append((day, status.label or "weekend"))
             counted_text = ", ".join(_day_text(d, label, zh) for d, label in counted)
-            skipped_text = ", ".join(_day_text(d, label, zh) for d, label in skipped)
+            skipped_text = ", ".join(_runs(skipped, zh))
             if zh:
                 out = f"{start_day} 之后的 {duration.amount} 个工作日:{counted_text}"
                 return out + (f";不计:{skipped_text}" if skipped else "")
@@ -397,6 +416,19 @@ class WorkCalendar:
         return f"{duration.amount} business hours (open {hours_text}): " + ", ".join(parts)
 
 
+def _runs(days: list[tuple[date, str | None]], zh: bool) -> Iterator[str]:
+    """Consecutive days as ranges: `2025-10-01..2025-10-08 (National Day, Mid-autumn Festival)`."""
+    run: list[tuple[date, str | None]] = []
+    for day, label in [*days, (date.max, None)]:
+        if run and (day == date.max or day - run[-1][0] != timedelta(days=1)):
+            labels = [name for _, name in run if name]
+            names = ", ".join(_ZH_LABELS.get(n, n) if zh else n for n in dict.fromkeys(labels))
+            span = f"{run[0][0]}..{run[-1][0]}" if len(run) > 1 else str(run[0][0])
+            yield f"{span} ({names})" if names else span
+            run = []
+        run.append((day, label))
+
+
 def _day_text(day: date, label: str | None, zh: bool) -> str:
     if label is None:
         return day.isoformat()
@@ -406,7 +438,10 @@ def _day_text(day: date, label: str | None, zh: bool) -> str:
 
 
 _ZH_LABELS = {
-    "make-up working day": "调休上班", "statutory holiday": "法定节假日",
+    "make-up working day": "调休上班", "statutory holiday": "法定节假日", "weekend": "周末",
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
     "company day off": "公司休息日", "company working day": "公司工作日",
     "site day off": "案场休息日", "site working day": "案场工作日",
 }
