@@ -39,6 +39,9 @@ import generate  # noqa: E402  (bench/generate.py, standard library only)
 TARGET_RATIO = 3.0               # wall time of (b) / wall time of (a), at most
 TARGET_RSS_BYTES = 1_000_000_000  # peak RSS of (b), less than 1 GB
 RULES_DIR = BENCH / "rules"
+# The same three rules, but BEN-001 counts 2 working days on the mainland-China calendar.
+CALENDAR_RULES_DIR = BENCH / "rules-calendar"
+TARGET_CALENDAR_OVERHEAD = 1.2
 RESULTS = BENCH / "results" / "latest.json"
 # as_of is this long after the local midnight that ends the day of the last event: more than the
 # longest deadline (48 hours), so every instance without a stop is overdue, none is pending.
@@ -150,8 +153,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"| step | best of {runs} (s) | events/s | peak RSS (MB) | runs (s) |",
         "| --- | --: | --: | --: | --- |",
     ]
-    for key, label in (("parse", "(a) parse: `json.loads` per line"),
-                       ("check", "(b) `compliance check` end to end")):
+    steps = [("parse", "(a) parse: `json.loads` per line"),
+             ("check", "(b) `compliance check` end to end")]
+    if results.get("calendar"):
+        steps.append(("calendar", "(c) the same, BEN-001 in working days"))
+    for key, label in steps:
         step = results.get(key)
         if not step:
             rows.append(f"| {label} | – | – | – | not measured |")
@@ -167,6 +173,9 @@ def markdown(results: dict[str, Any]) -> str:
                      f"{'PASS' if t['ratio_ok'] else 'FAIL'}")
         lines.append(f"- peak RSS of (b): {fmt_mb(t['rss_bytes'])} MB (target < "
                      f"{fmt_mb(TARGET_RSS_BYTES)} MB): {'PASS' if t['rss_ok'] else 'FAIL'}")
+    if t.get("calendar_overhead") is not None:
+        lines.append(f"- working-day arithmetic (c)/(b): {t['calendar_overhead']:.2f} (target ≤ "
+                     f"{TARGET_CALENDAR_OVERHEAD}): {'PASS' if t['calendar_ok'] else 'FAIL'}")
     v = results.get("verdicts")
     if v is not None:
         lines.append("- verdicts match the generator: "
@@ -199,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                              "report in the data directory")
     parser.add_argument("--parse-only", action="store_true",
                         help="measure (a) only; no target is evaluated")
+    parser.add_argument("--calendar", action="store_true",
+                        help="also time (c): the same check with BEN-001 in working days, "
+                             f"target at most {TARGET_CALENDAR_OVERHEAD}x (b)")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="where to write the results as JSON (default "
                              "bench/results/latest.json)")
@@ -226,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     parse_cmd = [sys.executable, str(BENCH / "parse_only.py"), str(data)]
     check_cmd = [*compliance_command(), "check", str(data), "--rules", str(RULES_DIR),
                  "--as-of", as_of, "--format", "json", "--output", str(report)]
+    calendar_cmd = [*compliance_command(), "check", str(data), "--rules",
+                    str(CALENDAR_RULES_DIR), "--as-of", as_of, "--format", "json", "--output",
+                    str(workdir / "report-calendar.json")]
 
     results: dict[str, Any] = {
         "schema": 1,
@@ -254,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     parse_runs: list[dict[str, Any]] = []
     check_runs: list[dict[str, Any]] = []
+    calendar_runs: list[dict[str, Any]] = []
     try:
         warm_page_cache(data)
         for i in range(args.runs):  # interleaved, so that drift of the machine hits both alike
@@ -276,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
             check_runs.append(numbers)
             print(f"  (b) check run {i + 1}: {numbers['wall_s']:.2f} s, "
                   f"exit {numbers['exit_code']}", file=sys.stderr)
+            if args.calendar:
+                numbers, out, err = measure(calendar_cmd, workdir, f"calendar-{i}")
+                if numbers["exit_code"] not in (0, 1):
+                    raise RuntimeError(f"`{' '.join(calendar_cmd)}` exited "
+                                       f"{numbers['exit_code']}:\n{err.strip()[-2000:]}")
+                calendar_runs.append(numbers)
+                print(f"  (c) working-day check run {i + 1}: {numbers['wall_s']:.2f} s",
+                      file=sys.stderr)
         results["parse"] = summarize(parse_runs, args.events, parse_cmd)
         if check_runs:
             results["check"] = summarize(check_runs, args.events, check_cmd)
@@ -287,6 +311,14 @@ def main(argv: list[str] | None = None) -> int:
                      rss_bytes=rss, rss_ok=rss < TARGET_RSS_BYTES)
             results["passed"] = bool(t["ratio_ok"] and t["rss_ok"]
                                      and results["verdicts"]["ok"])
+            if calendar_runs:
+                results["calendar"] = summarize(calendar_runs, args.events, calendar_cmd)
+                overhead = (results["calendar"]["best_wall_s"]
+                            / results["check"]["best_wall_s"])
+                t.update(calendar_overhead=round(overhead, 3),
+                         calendar_overhead_max=TARGET_CALENDAR_OVERHEAD,
+                         calendar_ok=overhead <= TARGET_CALENDAR_OVERHEAD)
+                results["passed"] = results["passed"] and t["calendar_ok"]
             status = 0 if results["passed"] else 1
     except RuntimeError as exc:
         results["error"] = str(exc)
