@@ -215,3 +215,41 @@ def test_the_installed_command_runs(tmp_path: Path, pack: Path) -> None:
     help_text = subprocess.run([*command, "check", "--help"], capture_output=True, text=True,
                                check=False).stdout
     assert "Exit codes" in help_text
+
+
+HANDOVER_RULE = RULE.replace("CMP-002", "HND-009").replace("complaint-result-48h", "handover") \
+    .replace("key: complaint_id", "key: handover_id") \
+    .replace("start: {type: complaint_received}", "start: {type: handover_started}") \
+    .replace("stop: {type: complaint_result_fed_back}", "stop: {type: handover_completed}") \
+    .replace("within: 48 hours", "within: 2 working days")
+
+
+def test_a_calendar_file_is_applied_and_its_mistakes_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    rule = tmp_path / "handover.yaml"
+    rule.write_text(HANDOVER_RULE, encoding="utf-8")
+    log = write_log(tmp_path, [
+        {"id": "h1", "type": "handover_started", "time": "2025-12-30T10:00:00+08:00",
+         "handover_id": "H-1", "site": "S1"},
+        {"id": "h2", "type": "handover_completed", "time": "2026-01-05T10:00:00+08:00",
+         "handover_id": "H-1", "site": "S1"},
+    ])
+    base = ("check", str(log), "--rules", str(rule), "--format", "json")
+    # National calendar: 12-31 and Sunday 01-04 (make-up) count, so it is due 2026-01-05 00:00.
+    code, out, _ = call(capsys, *base)
+    [finding] = json.loads(out)["findings"]
+    assert (code, finding["due"]) == (1, "2026-01-05T00:00:00+08:00")
+    assert "2026-01-04 (make-up working day)" in finding["due_basis"]
+    # The company closes on 12-31 and site S1 on 01-04: due at the end of 01-05.
+    calendar = tmp_path / "company.yaml"
+    calendar.write_text("holidays: [2025-12-31]\nsites:\n  S1:\n    holidays: [2026-01-04]\n",
+                        encoding="utf-8")
+    code, out, _ = call(capsys, *base, "--calendar", str(calendar))
+    assert (code, json.loads(out)["findings"]) == (0, [])
+    calendar.write_text("holidays: [2025-12-31]\nhours: 9:60-18:00\n", encoding="utf-8")
+    code, _, err = call(capsys, *base, "--calendar", str(calendar))
+    assert code == 2 and f"{calendar}:2: hours: invalid opening hours '9:60-18:00'" in err
+    calendar.write_text("sites:\n  S7: {hours: 10:00-20:00}\n", encoding="utf-8")
+    code, _, err = call(capsys, *base, "--calendar", str(calendar))
+    assert code == 2 and "site 'S7'" in err and "Traceback" not in err

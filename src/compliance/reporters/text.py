@@ -124,6 +124,8 @@ def _findings(console: Console, report: Report, words: Mapping[str, Any]) -> Non
             current = f.rule_id
             console.print(f"\n [bold]{f.rule_id}[/bold] {escape(f.rule_name)} ({f.severity.value})")
         console.print(_finding_line(f, words, labels, report.lang))
+        if f.due_basis:
+            console.print(f"             {escape(f.due_basis)}", style="dim")
     console.print()
 
 
