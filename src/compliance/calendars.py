@@ -32,6 +32,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    PrivateAttr,
     WithJsonSchema,
     field_validator,
 )
@@ -147,6 +148,18 @@ class CalendarOverlay(DayChanges):
     )
     hours: Hours | None = Field(default=None, description="opening hours (default 09:00-18:00)")
     sites: dict[str, SiteCalendar] = Field(default_factory=dict)
+    # Where each site is named (file, line), set by the loader, for errors found later.
+    _site_origins: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
+
+    def name_origins(self, file: str, lines: dict[tuple[Any, ...], int],
+                     prefix: tuple[Any, ...] = ()) -> None:
+        """Remember the file and line of each site, for an error about it after loading."""
+        for site in self.sites:
+            self._site_origins[site] = (file, lines.get((*prefix, "sites", site), 1))
+
+    def site_origin(self, site: str) -> tuple[str | None, int | None]:
+        """The file and line that name a site, when the overlay came from a file."""
+        return self._site_origins.get(site, (None, None))
 
     @field_validator("national")
     @classmethod
@@ -468,7 +481,8 @@ class CalendarBook:
             self._built[key] = WorkCalendar(tz, layers)
         return self._built[key]
 
-    def sites(self, rule_overlays: Sequence[CalendarOverlay | None]) -> set[str]:
-        """Every site an overlay of this check names."""
-        overlays = [self.overlay, *rule_overlays]
-        return {site for o in overlays if o is not None for site in o.sites}
+    def sites(self, rule_overlays: Sequence[CalendarOverlay | None]
+              ) -> dict[str, tuple[str | None, int | None]]:
+        """Every site an overlay of this check names, with the file and line naming it."""
+        overlays = [o for o in (self.overlay, *rule_overlays) if o is not None]
+        return {site: o.site_origin(site) for o in reversed(overlays) for site in o.sites}

@@ -16,7 +16,7 @@ import orjson
 from .__about__ import __version__
 from .calendars import CalendarBook, CalendarOverlay
 from .durations import to_datetime, to_us
-from .errors import InputError, UsageError
+from .errors import InputError, RuleError, UsageError
 from .events import EventRef, TimeParser, text_or_none
 from .findings import (
     Finding,
@@ -309,11 +309,12 @@ def _check_overlay_sites(calendars: CalendarBook, rules: RuleSet,
     if not named:
         return
     seen = {item[4].site for evaluator in evaluators for item in evaluator.items}
-    unknown = sorted(named - seen)
+    unknown = sorted(set(named) - seen)
     if unknown:
         known = ", ".join(sorted(s for s in seen if s)) or "none"
-        raise UsageError(f"calendar names site {unknown[0]!r}, which no event of the rules "
-                         f"carries (sites seen: {known})")
+        file, line = named[unknown[0]]
+        raise RuleError(f"unknown site {unknown[0]!r}: no event the rules use carries it "
+                        f"(sites seen: {known})", file, line)
 
 
 def _as_of(value: datetime | str | None, parser: TimeParser) -> int | None:

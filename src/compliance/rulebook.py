@@ -163,6 +163,7 @@ def load_rule_file(path: str | Path) -> Rule:
     rule: Rule = _validated(data, lines, file, _kind_validator(kind), _ADAPTER, skip_loc=1)
     if rule.calendar is not None:
         _check_calendar(rule.calendar, lines, file, ("calendar",))
+        rule.calendar.name_origins(file, lines, ("calendar",))
     stem = Path(path).stem
     if rule.name != stem:
         raise RuleError(f"name {rule.name!r} must equal the file name {stem!r}", file,
@@ -220,6 +221,7 @@ def load_calendar(path: str | Path) -> CalendarOverlay:
     validator = jsonschema.Draft202012Validator(calendar_schema())
     overlay: CalendarOverlay = _validated(data, lines, file, validator, _CALENDAR)
     _check_calendar(overlay, lines, file)
+    overlay.name_origins(file, lines)
     return overlay
 
 

@@ -252,4 +252,4 @@ def test_a_calendar_file_is_applied_and_its_mistakes_exit_2(
     assert code == 2 and f"{calendar}:2: hours: invalid opening hours '9:60-18:00'" in err
     calendar.write_text("sites:\n  S7: {hours: 10:00-20:00}\n", encoding="utf-8")
     code, _, err = call(capsys, *base, "--calendar", str(calendar))
-    assert code == 2 and "site 'S7'" in err and "Traceback" not in err
+    assert code == 2 and f"{calendar}:2: unknown site 'S7'" in err and "Traceback" not in err

@@ -16,7 +16,7 @@ from builders import ev, make_rule, rules_of
 from compliance import Outcome, check
 from compliance.calendars import CalendarOverlay, WorkCalendar
 from compliance.durations import parse_duration, to_datetime, to_us
-from compliance.errors import RuleError, UsageError
+from compliance.errors import RuleError
 from compliance.rulebook import load_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -194,7 +194,7 @@ def test_an_unknown_year_makes_an_instance_not_evaluated_unless_it_cannot_matter
 
 def test_a_site_the_overlay_names_must_appear_on_an_event() -> None:
     overlay = CalendarOverlay.model_validate({"sites": {"S9": {"hours": "10:00-20:00"}}})
-    with pytest.raises(UsageError, match="'S9'"):
+    with pytest.raises(RuleError, match="unknown site 'S9'"):
         check([ev("handover_started", "2025-03-03T10:00:00", handover_id="H-1", site="S1")],
               rules_of(make_rule(**HANDOVER)), calendar=overlay)
 
