@@ -144,15 +144,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 def load_rule_file(path: str | Path) -> Rule:
     """Parse, schema-check and model one rule file; raise RuleError with file and line."""
     file = str(path)
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RuleError("not UTF-8 text", file) from None
-    except OSError as exc:
-        raise RuleError(f"cannot read: {exc.strerror}", file) from None
-    data, lines = parse_yaml(source, file)
-    if not isinstance(data, dict):
-        raise RuleError("a rule file must be a mapping of fields (id, name, kind, ...)", file, 1)
+    data, lines = _read_mapping(path, "a rule file must be a mapping of fields (id, name, kind, "
+                                      "...)")
     kind = data.get("kind")
     if kind not in KIND_MODELS:
         known = ", ".join(sorted(KIND_MODELS))
@@ -208,6 +201,18 @@ def calendar_schema() -> dict[str, Any]:
 def load_calendar(path: str | Path) -> CalendarOverlay:
     """Parse, schema-check and model a calendar overlay file; RuleError with file and line."""
     file = str(path)
+    data, lines = _read_mapping(path, "a calendar file must be a mapping (national, holidays, "
+                                      "working_days, hours, sites)")
+    validator = jsonschema.Draft202012Validator(calendar_schema())
+    overlay: CalendarOverlay = _validated(data, lines, file, validator, _CALENDAR)
+    _check_calendar(overlay, lines, file)
+    overlay.name_origins(file, lines)
+    return overlay
+
+
+def _read_mapping(path: str | Path, not_a_mapping: str) -> tuple[dict[str, Any], Lines]:
+    """Read a YAML file that must hold a mapping, with the line of every key."""
+    file = str(path)
     try:
         source = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -216,13 +221,8 @@ def load_calendar(path: str | Path) -> CalendarOverlay:
         raise RuleError(f"cannot read: {exc.strerror}", file) from None
     data, lines = parse_yaml(source, file)
     if not isinstance(data, dict):
-        raise RuleError("a calendar file must be a mapping (national, holidays, working_days, "
-                        "hours, sites)", file, 1)
-    validator = jsonschema.Draft202012Validator(calendar_schema())
-    overlay: CalendarOverlay = _validated(data, lines, file, validator, _CALENDAR)
-    _check_calendar(overlay, lines, file)
-    overlay.name_origins(file, lines)
-    return overlay
+        raise RuleError(not_a_mapping, file, 1)
+    return data, lines
 
 
 def parse_yaml(source: str, file: str) -> tuple[Any, Lines]:
