@@ -304,15 +304,16 @@ class WorkCalendar:
         return status
 
     def hours(self, site: str | None) -> tuple[tuple[int, int], ...]:
-        """Opening hours for a site: its own, else the overlays', else 09:00-18:00."""
-        found = DEFAULT_HOURS
+        """Opening hours for a site: its own (from any layer, the last one naming them), else
+        those of all sites, else 09:00-18:00."""
+        general, own = DEFAULT_HOURS, None
         for overlay in self.overlays:
             if overlay.hours is not None:
-                found = overlay.hours
-            own = overlay.sites.get(site or "")
-            if own is not None and own.hours is not None:
-                found = own.hours
-        return found
+                general = overlay.hours
+            site_calendar = overlay.sites.get(site or "")
+            if site_calendar is not None and site_calendar.hours is not None:
+                own = site_calendar.hours
+        return own or general
 
     def _site_key(self, site: str | None) -> str | None:
         """Sites without anything of their own share the calendar of all sites."""

@@ -209,3 +209,11 @@ def test_business_hours_follow_the_site_of_the_start_event() -> None:
     dues = {f.subject: f.due for f in report.findings}
     assert dues == {"handover_id=H-1": "2025-03-03T20:00:00+08:00",
                     "handover_id=H-2": "2025-03-04T11:00:00+08:00"}
+
+
+def test_a_sites_own_hours_beat_general_hours_of_a_later_layer() -> None:
+    company = CalendarOverlay.model_validate({"sites": {"S1": {"hours": "10:00-20:00"}}})
+    rule = CalendarOverlay.model_validate({"hours": "08:00-17:00"})
+    calendar = WorkCalendar(SH, [company, rule])
+    assert calendar.hours("S1") == ((600, 1200),)
+    assert calendar.hours("S2") == ((480, 1020),)
