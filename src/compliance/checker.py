@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import chain
@@ -28,7 +28,7 @@ from .findings import (
     ToolInfo,
 )
 from .kinds import Context, Evaluator, make_evaluator
-from .kinds.base import Item
+from .kinds.base import Extra, InputFacts, Item
 from .matching import Predicate, compile_where
 from .messages import LANGS
 from .readers import LogSource, RecordSource, apply_field_map, jsonl
@@ -110,7 +110,9 @@ def _check(
     calendars = CalendarBook(calendar)
     context = Context(lang=lang, show_passes=show_passes, time_parser=parser, calendars=calendars)
     evaluators = [make_evaluator(rule, context) for rule in rules]
-    intake = Intake(parser, _dispatch_index(evaluators), fixed_as_of, progress)
+    group_fields = sorted({ev.group_field for ev in evaluators if ev.group_field})
+    intake = Intake(parser, _dispatch_index(evaluators), fixed_as_of, progress,
+                    checks=_check_index(evaluators), group_fields=group_fields)
     inputs = [intake.read(source) for source in _sources(events, field_map)]
     if not any(i.accepted for i in inputs):
         read = sum(i.records for i in inputs)
@@ -124,10 +126,15 @@ def _check(
         assert intake.latest is not None  # an event was accepted, so it had a time
         judged_at = to_us(intake.latest)
     _check_overlay_sites(calendars, rules, evaluators)
+    facts = InputFacts(
+        earliest=None if intake.earliest is None else to_us(intake.earliest),
+        groups={name: {text for text in map(text_or_none, values) if text is not None}
+                for name, values in intake.group_values.items()},
+    )
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
     for evaluator in evaluators:
-        result = evaluator.finish(judged_at)
+        result = evaluator.finish(judged_at, facts)
         summaries.append(result.summary)
         findings.extend(result.findings)
     return Report(
@@ -153,10 +160,12 @@ def validate(
     return [intake.read(source) for source in _sources(events, field_map)]
 
 
-# Event type → (condition, role rank, where to append, key field, extra field) of every rule
-# role that listens to it.
-Entry = tuple["Predicate | None", int, Callable[[Item], None], "str | None", "str | None"]
+# Event type → (condition, role rank, where to append, key field, extra) of every rule role that
+# listens to it; extra is a field name, a function of the record, or None.
+Entry = tuple["Predicate | None", int, Callable[[Item], None], "str | None", "Extra"]
 Subscribers = dict[str, list[Entry]]
+# Event type → (condition, check) of the rules that refuse some records of that type.
+Checks = dict[str, list[tuple["Predicate | None", Callable[[Any], "str | None"]]]]
 _DUPLICATE = object()
 # Stands for "not a plain RFC 3339 time": the careful parser then says why, or applies a zone.
 _NAIVE = datetime(1970, 1, 1)
@@ -171,9 +180,16 @@ class Intake:
     """
 
     def __init__(self, parser: TimeParser, index: Subscribers, fixed_as_of: int | None,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, checks: Checks | None = None,
+                 group_fields: Sequence[str] = (), window: bool = False) -> None:
         self.parser = parser
         self.index = index
+        self.checks = checks or {}
+        # For periodic and threshold rules: every value of their group fields on any event, and
+        # the earliest event time (the start of the input window).
+        self.group_values: dict[str, set[Any]] = {name: set() for name in group_fields}
+        self.window = window or bool(group_fields)
+        self.earliest: datetime | None = None
         self.fixed_as_of = fixed_as_of
         self.progress = progress
         self.latest: datetime | None = None
@@ -195,8 +211,11 @@ class Intake:
         # with the latest event so far (which becomes as_of): one comparison per record either
         # way. Events after a given as_of still reach the rules, which ignore them.
         fixed = None if self.fixed_as_of is None else to_datetime(self.fixed_as_of, UTC)
-        latest = self.latest
+        latest, earliest = self.latest, self.earliest
         seq = self.seq
+        check_index = self.checks or None
+        observe = self.window
+        group_sets = list(self.group_values.items())
         batches = source.batches()
         if progress is not None:
             batches = _reporting(batches, source, progress)
@@ -243,6 +262,11 @@ class Intake:
                 except ValueError as exc:
                     reject((line, str(exc)))
                     continue
+            if check_index is not None and kind in check_index:
+                reason = _refusal(check_index[kind], record)
+                if reason is not None:
+                    reject((line, reason))
+                    continue
             subscribers = index.get(kind)
             if subscribers is not None:
                 ts = (when - _EPOCH) // _ONE_US
@@ -272,7 +296,12 @@ class Intake:
                     key = record.get(key_field) if key_field is not None else None
                     if type(key) is not str or not key:
                         key = text_or_none(key)
-                    extra = record.get(extra_field) if extra_field is not None else None
+                    if extra_field is None:
+                        extra = None
+                    elif isinstance(extra_field, str):
+                        extra = record.get(extra_field)
+                    else:
+                        extra = extra_field(record)
                     append((ts, rank, ref.id or "", seq, ref, key, extra))
                 if ref is _DUPLICATE:
                     continue
@@ -282,7 +311,14 @@ class Intake:
                     after += 1
             elif latest is None or when > latest:
                 latest = when
-        self.latest, self.seq = latest, seq
+            if observe:
+                if earliest is None or when < earliest:
+                    earliest = when
+                for name, values in group_sets:
+                    value = record.get(name)
+                    if value is not None and value != "":
+                        values.add(value)
+        self.latest, self.earliest, self.seq = latest, earliest, seq
         if progress is not None:
             progress(path, source.size, source.size)
         return InputSummary(
@@ -290,6 +326,17 @@ class Intake:
             accepted=accepted, rejected=len(rejections), after_as_of=after,
             rejections=tuple(Rejection(file=path, line=ln, reason=why) for ln, why in rejections),
         )
+
+
+def _refusal(checks: list[tuple[Predicate | None, Callable[[Any], str | None]]],
+             record: Any) -> str | None:
+    """Why a rule refuses this record (a mean taken of text, say), or None."""
+    for predicate, check in checks:
+        if predicate is None or predicate(record):
+            reason = check(record)
+            if reason is not None:
+                return reason
+    return None
 
 
 def _reporting(batches: Iterator[list[Any]], source: LogSource | RecordSource,
@@ -329,6 +376,17 @@ def _as_of(value: datetime | str | None, parser: TimeParser) -> int | None:
 def _report_zone(rules: RuleSet) -> tzinfo:
     zones = {rule.timezone for rule in rules}
     return ZoneInfo(zones.pop()) if len(zones) == 1 else _REPORT_TZ
+
+
+def _check_index(evaluators: list[Evaluator]) -> Checks:
+    """Event type → the record checks of the rules that refuse some records."""
+    index: Checks = {}
+    for evaluator in evaluators:
+        for selector, check in evaluator.record_checks():
+            predicate = compile_where(selector)
+            for kind in selector.types:
+                index.setdefault(kind, []).append((predicate, check))
+    return index
 
 
 def _dispatch_index(evaluators: list[Evaluator]) -> Subscribers:

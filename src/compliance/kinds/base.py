@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..calendars import CalendarBook, Reckoning
 from ..durations import Duration, human_span, to_datetime
@@ -18,6 +18,17 @@ from ..rulemodel import RuleBase, Selector
 # Sorting these tuples gives time order, then the role order of the rule kind, then an order that
 # does not depend on the input (the event id); the input position only separates true twins.
 Item = tuple[int, int, str, int, EventRef, "str | None", Any]
+# What a subscription keeps of a matched record beside its key: the value of a field (by name),
+# what a function makes of the record, or nothing.
+Extra: TypeAlias = "str | Callable[[Mapping[str, Any]], Any] | None"
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    """What the whole input showed, for rules judged per group and period."""
+
+    earliest: int | None = None
+    groups: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,16 +94,23 @@ class Evaluator(ABC):
         self.tally = Tally()
         self._stamps: dict[int, str] = {}
 
+    # The field whose values group this rule's instances (periodic and threshold rules).
+    group_field: str | None = None
+
     @abstractmethod
-    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
-        """The selectors this rule listens to: (selector, role rank, extra field or None).
+    def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
+        """The selectors this rule listens to: (selector, role rank, extra).
 
         The intake appends one `Item` to `self.items` for every event a selector matches,
-        with the value of the rule's key field and of the extra field (e.g. a due time).
+        with the value of the rule's key field and the extra (e.g. a due time).
         """
 
+    def record_checks(self) -> Iterable[tuple[Selector, Callable[[Mapping[str, Any]], str | None]]]:
+        """Records this rule refuses outright (rejected from the input, with the reason)."""
+        return ()
+
     @abstractmethod
-    def finish(self, as_of: int) -> RuleResult:
+    def finish(self, as_of: int, facts: InputFacts) -> RuleResult:
         """Judge every instance at `as_of` and return the findings and summary."""
 
     # Helpers for writing findings.

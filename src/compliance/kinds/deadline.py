@@ -27,7 +27,7 @@ from ..events import EventRef
 from ..findings import Outcome
 from ..messages import text
 from ..rulemodel import DurationField, FieldName, RuleBase, Selector
-from .base import Context, Evaluator, RuleResult
+from .base import Context, Evaluator, Extra, InputFacts, RuleResult
 
 START, RESUME, PAUSE, STOP, CANCEL = range(5)
 COMPLIANT = Outcome.COMPLIANT
@@ -105,7 +105,7 @@ class DeadlineEvaluator(Evaluator):
                               else None)
         self.limit = self._limit_text()
 
-    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
+    def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
         rule = self.rule
         roles = [(rule.start, START, rule.due_field), (rule.stop, STOP, None),
                  (rule.cancel, CANCEL, None), (rule.pause, PAUSE, None),
@@ -140,7 +140,7 @@ class DeadlineEvaluator(Evaluator):
         reckoned = self.reckon(base, rule.offset, start.site)
         return _Open(start, reckoned.due, known_until=reckoned.known_until, base=base)
 
-    def finish(self, as_of: int) -> RuleResult:
+    def finish(self, as_of: int, facts: InputFacts) -> RuleResult:
         self.items.sort()
         open_by_key: dict[str, list[_Open]] = {}
         paused: dict[str, tuple[int, EventRef]] = {}

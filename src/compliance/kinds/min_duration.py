@@ -20,7 +20,7 @@ from ..events import EventRef
 from ..findings import Outcome
 from ..messages import text
 from ..rulemodel import DurationField, FieldName, RuleBase, Selector
-from .base import Evaluator, RuleResult
+from .base import Evaluator, Extra, InputFacts, RuleResult
 
 START, STOP, CANCEL = 0, 3, 4
 
@@ -41,12 +41,12 @@ class MinDurationEvaluator(Evaluator):
 
     rule: MinDurationRule
 
-    def subscriptions(self) -> Iterable[tuple[Selector, int, str | None]]:
+    def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
         rule = self.rule
         roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
         return [(selector, rank, None) for selector, rank in roles if selector is not None]
 
-    def finish(self, as_of: int) -> RuleResult:
+    def finish(self, as_of: int, facts: InputFacts) -> RuleResult:
         self.items.sort()
         open_by_key: dict[str, list[EventRef]] = {}
         starts = without_key = 0
