@@ -106,6 +106,12 @@ class Finding:
     overdue_by: str | None = None
     short_by: str | None = None
     paused: str | None = None
+    period: str | None = None
+    group: str | None = None
+    count: int | None = None
+    value: float | None = None
+    numerator: int | None = None
+    denominator: int | None = None
     reason: str | None = None
     message: str
     evidence: tuple[Evidence, ...] = ()

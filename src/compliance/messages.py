@@ -72,6 +72,61 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "zh": "截至 {as_of} 没有结束事件",
         "en": "no stop event by {as_of}",
     },
+    "periodic.met": {
+        "zh": "{subject}:本期 {count} 次,不少于 {need} 次",
+        "en": "{subject}: {count} in the period, at least {need}",
+    },
+    "periodic.short": {
+        "zh": "{subject}:本期仅 {count} 次,要求至少 {need} 次",
+        "en": "{subject}: {count} in the period, at least {need} required",
+    },
+    "threshold.met": {
+        "zh": "{subject}:{value}({of}),达到 {bound}",
+        "en": "{subject}: {value} ({of}), meets {bound}",
+    },
+    "threshold.missed": {
+        "zh": "{subject}:{value}({of}),未达到 {bound}",
+        "en": "{subject}: {value} ({of}), misses {bound}",
+    },
+    "precedence.missing": {
+        "zh": "{subject}:之前缺少 {missing}{limit}",
+        "en": "{subject}: no earlier {missing}{limit}",
+    },
+    "precedence.within": {"zh": "(须在 {within} 内)", "en": " within {within}"},
+    "precedence.met": {
+        "zh": "{subject}:前置步骤齐全",
+        "en": "{subject}: every required earlier step came first",
+    },
+    "forbidden.found": {
+        "zh": "{subject}:{at} 出现禁止的事件 {type}",
+        "en": "{subject}: forbidden event {type} at {at}",
+    },
+    "required.missing": {
+        "zh": "{subject}:缺少字段 {fields}",
+        "en": "{subject}: missing {fields}",
+    },
+    "required.met": {"zh": "{subject}:字段齐全", "en": "{subject}: every field present"},
+    "retention.kept": {
+        "zh": "{subject}:已保存满 {limit}",
+        "en": "{subject}: kept for {limit} so far",
+    },
+    "reason.period_not_covered": {
+        "zh": "该期间不完全在输入范围内({start} 至 {end})",
+        "en": "the period is not wholly inside the input window ({start} to {end})",
+    },
+    "reason.small_sample": {
+        "zh": "样本仅 {count} 个,少于最低样本量 {need}",
+        "en": "{count} events, fewer than the minimum sample of {need}",
+    },
+    "note.no_group": {
+        "zh": "没有事件带有分组字段 {field},规则也未列出 groups:无从判定",
+        "en": "no event carries the group field {field} and the rule lists no groups: "
+              "nothing to judge",
+    },
+    "note.ungrouped": {
+        "zh": "{count} 个事件缺少分组字段 {field},未计入任何组",
+        "en": "{count} events have no {field} and count for no group",
+    },
     "note.no_start": {
         "zh": "输入中没有与开始条件匹配的事件(类型 {types}),本规则无法判定",
         "en": "no event in the input matches the start selector (type {types}); "

@@ -46,11 +46,11 @@ Scalar = str | int | float | bool
 FieldName = Annotated[str, Field(min_length=1, pattern=r"^[^\s]+$")]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Condition(_Model):
+class Condition(StrictModel):
     """Operators on one field; all given operators must hold."""
 
     eq: Scalar | None = None
@@ -72,7 +72,7 @@ class Condition(_Model):
         return self
 
 
-class Selector(_Model):
+class Selector(StrictModel):
     """Which events take part: a type (or several) and conditions on their fields."""
 
     type: str | list[str] = Field(description="event type, or a list of types")
@@ -92,7 +92,7 @@ class Selector(_Model):
         return (self.type,) if isinstance(self.type, str) else tuple(self.type)
 
 
-class Source(_Model):
+class Source(StrictModel):
     """Where an obligation comes from; `quote` stands verbatim in the manual."""
 
     document: str = Field(min_length=1)
@@ -100,7 +100,7 @@ class Source(_Model):
     quote: str = Field(min_length=1)
 
 
-class RuleDocs(_Model):
+class RuleDocs(StrictModel):
     """Why the rule matters, how to check it by hand and what to do about a violation."""
 
     rationale: str = Field(min_length=1)
@@ -111,7 +111,7 @@ class RuleDocs(_Model):
     )
 
 
-class RuleBase(_Model):
+class RuleBase(StrictModel):
     """Metadata common to every rule kind."""
 
     id: str = Field(

@@ -9,6 +9,7 @@ import pytest
 
 from compliance import load_rules
 from compliance.errors import RuleError, UsageError
+from compliance.kinds import KIND_MODELS
 from compliance.rulebook import load_rule_file, rule_schema, schema_text
 
 GOOD = """\
@@ -127,4 +128,5 @@ def test_the_shipped_schema_equals_the_models(repo: Path) -> None:
 
 def test_schema_names_every_kind() -> None:
     kinds = {ref["$ref"].rsplit("/", 1)[-1] for ref in rule_schema()["oneOf"]}
-    assert kinds == {"DeadlineRule", "MinDurationRule"}
+    assert kinds == {model.__name__ for model in KIND_MODELS.values()}
+    assert len(kinds) == 8

@@ -41,10 +41,13 @@ class MinDurationEvaluator(Evaluator):
 
     rule: MinDurationRule
 
-    def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
+    def roles(self) -> list[tuple[Selector | None, int]]:
+        """The selectors that start, stop and cancel an instance."""
         rule = self.rule
-        roles = [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
-        return [(selector, rank, None) for selector, rank in roles if selector is not None]
+        return [(rule.start, START), (rule.stop, STOP), (rule.cancel, CANCEL)]
+
+    def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
+        return [(selector, rank, None) for selector, rank in self.roles() if selector is not None]
 
     def finish(self, as_of: int, facts: InputFacts) -> RuleResult:
         self.items.sort()
@@ -79,10 +82,15 @@ class MinDurationEvaluator(Evaluator):
                 elif as_of < earliest:
                     self._pending(start, key, earliest)
                 else:
-                    reason = text("reason.no_stop", self.lang, as_of=self.local_text(as_of))
-                    self._not_evaluated(start, key, reason)
-        notes = self.key_notes(self.rule.start, starts, without_key)
+                    self._long_enough_at_end(start, key, as_of, earliest)
+        notes = self.key_notes(self.roles()[0][0] or self.rule.start, starts, without_key)
         return RuleResult(self.sorted_findings(), self.summary(notes))
+
+    def _long_enough_at_end(self, start: EventRef, key: str, as_of: int, earliest: int) -> None:
+        """Open at as_of, past the minimum: an activity whose end was never recorded cannot be
+        shown to have lasted."""
+        reason = text("reason.no_stop", self.lang, as_of=self.local_text(as_of))
+        self._not_evaluated(start, key, reason)
 
     def _record(self, outcome: Outcome, start: EventRef, key: str | None,
                 stop: EventRef | None, earliest: int | None, message: str,
