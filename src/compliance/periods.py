@@ -59,7 +59,10 @@ class Period:
 
 
 class Periods:
-    """The periods that meet an input window [window_start, as_of], to bucket events by time."""
+    """The periods that meet an input window [window_start, as_of), to bucket events by time.
+
+    A period that would start at as_of itself holds nothing that could be judged: it is left out.
+    """
 
     def __init__(self, window_start: int, as_of: int, every: Every, tz: tzinfo) -> None:
         self.window_start = window_start
@@ -68,7 +71,7 @@ class Periods:
         day = first_day(to_datetime(window_start, tz).date(), every)
         while True:
             begin = _midnight(day, tz)
-            if begin > as_of:
+            if begin >= as_of and self.periods:
                 break
             following = next_first_day(day, every)
             self.periods.append(Period(begin, _midnight(following, tz), label(day, every)))
@@ -77,7 +80,7 @@ class Periods:
 
     def index(self, ts: int) -> int | None:
         """The period holding an instant inside the window, or None outside it."""
-        if ts < self.window_start or ts > self.as_of:
+        if ts < self.window_start or ts > self.as_of or ts >= self.periods[-1].end:
             return None
         return bisect_right(self._starts, ts) - 1
 
