@@ -23,7 +23,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "compliant": "Compliant", "violated": "Violated", "pending": "Pending",
         "not_evaluated": "Not eval.", "cancelled": "Cancelled", "rate": "Rate",
         "findings": "Findings", "no_findings": "No findings.",
-        "start": "start", "due": "due", "earliest": "not before", "stop": "stop", "late": "late by",
+        "start": "start", "due": "due", "earliest": "not before", "count": "count",
+        "value": "value", "stop": "stop", "late": "late by",
         "short": "short by", "reason": "reason",
         "rejections": "Rejected records", "more": "... and {n} more (see --format json)",
         "notes": "Notes", "draft": "draft: never fails the gate",
@@ -41,7 +42,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "compliant": "合规", "violated": "违规", "pending": "未到期",
         "not_evaluated": "无法判定", "cancelled": "已撤销", "rate": "合规率",
         "findings": "发现项", "no_findings": "没有发现项。",
-        "start": "开始", "due": "时限", "earliest": "最早结束", "stop": "完成", "late": "逾期",
+        "start": "开始", "due": "时限", "earliest": "最早结束", "count": "次数",
+        "value": "指标", "stop": "完成", "late": "逾期",
         "short": "不足", "reason": "原因",
         "rejections": "拒收的记录", "more": "……另有 {n} 条(见 --format json)",
         "notes": "说明", "draft": "草案规则:不影响门禁",
@@ -148,6 +150,11 @@ def _finding_line(f: Finding, words: Mapping[str, Any], labels: dict[str, str],
         parts.append(f"{label} {_short_time(f.due)}")
     if f.stop:
         parts.append(f"{words['stop']} {_short_time(f.stop.time)}")
+    if f.count is not None:
+        parts.append(f"{words['count']} {f.count}")
+    if f.value is not None:
+        share = f" ({f.numerator}/{f.denominator})" if f.numerator is not None else ""
+        parts.append(f"{words['value']} {f.value * 100:.1f}%{share}")
     if f.overdue_by:
         parts.append(f"{words['late']} {_span(f.overdue_by, lang)}")
     if f.short_by:
