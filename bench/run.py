@@ -42,6 +42,9 @@ RULES_DIR = BENCH / "rules"
 # The same three rules, but BEN-001 counts 2 working days on the mainland-China calendar.
 CALENDAR_RULES_DIR = BENCH / "rules-calendar"
 TARGET_CALENDAR_OVERHEAD = 1.2
+# The three rules plus one of every other kind (precedence, forbidden, periodic, threshold,
+# required_fields, retention), held to the same ratio target as (b).
+ALL_KINDS_RULES_DIR = BENCH / "rules-all"
 RESULTS = BENCH / "results" / "latest.json"
 # as_of is this long after the local midnight that ends the day of the last event: more than the
 # longest deadline (48 hours), so every instance without a stop is overdue, none is pending.
@@ -157,6 +160,8 @@ def markdown(results: dict[str, Any]) -> str:
              ("check", "(b) `compliance check` end to end")]
     if results.get("calendar"):
         steps.append(("calendar", "(c) the same, BEN-001 in working days"))
+    if results.get("kinds"):
+        steps.append(("kinds", "(d) nine rules, one of every kind"))
     for key, label in steps:
         step = results.get(key)
         if not step:
@@ -176,6 +181,9 @@ def markdown(results: dict[str, Any]) -> str:
     if t.get("calendar_overhead") is not None:
         lines.append(f"- working-day arithmetic (c)/(b): {t['calendar_overhead']:.2f} (target ≤ "
                      f"{TARGET_CALENDAR_OVERHEAD}): {'PASS' if t['calendar_ok'] else 'FAIL'}")
+    if t.get("kinds_ratio") is not None:
+        lines.append(f"- all kinds (d)/(a): {t['kinds_ratio']:.2f} (target ≤ {TARGET_RATIO}): "
+                     f"{'PASS' if t['kinds_ok'] else 'FAIL'}")
     v = results.get("verdicts")
     if v is not None:
         lines.append("- verdicts match the generator: "
@@ -211,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calendar", action="store_true",
                         help="also time (c): the same check with BEN-001 in working days, "
                              f"target at most {TARGET_CALENDAR_OVERHEAD}x (b)")
+    parser.add_argument("--kinds", action="store_true",
+                        help="also time (d): the check with one rule of every kind "
+                             f"(bench/rules-all), target ratio (d)/(a) at most {TARGET_RATIO}")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="where to write the results as JSON (default "
                              "bench/results/latest.json)")
@@ -270,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     parse_runs: list[dict[str, Any]] = []
     check_runs: list[dict[str, Any]] = []
     calendar_runs: list[dict[str, Any]] = []
+    kinds_runs: list[dict[str, Any]] = []
+    kinds_cmd = [*compliance_command(), "check", str(data), "--rules",
+                 str(ALL_KINDS_RULES_DIR), "--as-of", as_of, "--format", "json", "--output",
+                 str(workdir / "report-kinds.json")]
     try:
         warm_page_cache(data)
         for i in range(args.runs):  # interleaved, so that drift of the machine hits both alike
@@ -300,6 +315,14 @@ def main(argv: list[str] | None = None) -> int:
                 calendar_runs.append(numbers)
                 print(f"  (c) working-day check run {i + 1}: {numbers['wall_s']:.2f} s",
                       file=sys.stderr)
+            if args.kinds:
+                numbers, out, err = measure(kinds_cmd, workdir, f"kinds-{i}")
+                if numbers["exit_code"] not in (0, 1):
+                    raise RuntimeError(f"`{' '.join(kinds_cmd)}` exited "
+                                       f"{numbers['exit_code']}:\n{err.strip()[-2000:]}")
+                kinds_runs.append(numbers)
+                print(f"  (d) all-kinds check run {i + 1}: {numbers['wall_s']:.2f} s",
+                      file=sys.stderr)
         results["parse"] = summarize(parse_runs, args.events, parse_cmd)
         if check_runs:
             results["check"] = summarize(check_runs, args.events, check_cmd)
@@ -319,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
                          calendar_overhead_max=TARGET_CALENDAR_OVERHEAD,
                          calendar_ok=overhead <= TARGET_CALENDAR_OVERHEAD)
                 results["passed"] = results["passed"] and t["calendar_ok"]
+            if kinds_runs:
+                results["kinds"] = summarize(kinds_runs, args.events, kinds_cmd)
+                kinds_ratio = results["kinds"]["best_wall_s"] / results["parse"]["best_wall_s"]
+                t.update(kinds_ratio=round(kinds_ratio, 3), kinds_ok=kinds_ratio <= TARGET_RATIO,
+                         kinds_rss_bytes=results["kinds"]["peak_rss_bytes"])
+                results["passed"] = results["passed"] and t["kinds_ok"]
             status = 0 if results["passed"] else 1
     except RuntimeError as exc:
         results["error"] = str(exc)
