@@ -215,7 +215,11 @@ class Intake:
         seq = self.seq
         check_index = self.checks or None
         observe = self.window
+        # Most checks group by one field (the site): that one is looked up without a loop.
+        # Absent and empty values are collected too and dropped once, at the end.
         group_sets = list(self.group_values.items())
+        first_group, first_values = group_sets[0] if group_sets else (None, set())
+        other_groups = group_sets[1:]
         batches = source.batches()
         if progress is not None:
             batches = _reporting(batches, source, progress)
@@ -314,10 +318,10 @@ class Intake:
             if observe:
                 if earliest is None or when < earliest:
                     earliest = when
-                for name, values in group_sets:
-                    value = record.get(name)
-                    if value is not None and value != "":
-                        values.add(value)
+                if first_group is not None:
+                    first_values.add(record.get(first_group))
+                for name, values in other_groups:
+                    values.add(record.get(name))
         self.latest, self.earliest, self.seq = latest, earliest, seq
         if progress is not None:
             progress(path, source.size, source.size)
