@@ -26,8 +26,11 @@ def report() -> object:
     return check(LOGS / "demo-2025q3.jsonl", load_rules())
 
 
-def test_every_bundled_rule_gives_the_planted_counts(report: object) -> None:
-    got = {s.rule_id: counts(s) for s in report.summary}  # type: ignore[attr-defined]
+def test_every_rule_the_generator_plants_gives_the_planted_counts(report: object) -> None:
+    # The generator plants the flows of the deadline, duration and handover rules; the demo has
+    # no facility, audit, survey or contract records yet.
+    got = {s.rule_id: counts(s) for s in report.summary  # type: ignore[attr-defined]
+           if s.rule_id in EXPECTED["rules"]}
     assert got == EXPECTED["rules"]
     assert report.as_of == EXPECTED["as_of"]  # type: ignore[attr-defined]
 
@@ -46,11 +49,11 @@ def test_the_planted_bad_records_are_rejected_and_reconciled(report: object) -> 
     ("demo-aftersales-2025q3.csv", "AFS"),
 ])
 def test_process_mining_exports_check_with_no_options(name: str, prefix: str) -> None:
-    rules = load_rules().select([prefix])
-    report = check(LOGS / name, rules, as_of=EXPECTED["as_of"])
+    planted = {rule_id: c for rule_id, c in EXPECTED["rules"].items()
+               if rule_id.startswith(prefix)}
+    report = check(LOGS / name, load_rules().select(sorted(planted)), as_of=EXPECTED["as_of"])
     assert report.inputs[0].rejected == 0
-    assert {s.rule_id: counts(s) for s in report.summary} == {
-        rule_id: c for rule_id, c in EXPECTED["rules"].items() if rule_id.startswith(prefix)}
+    assert {s.rule_id: counts(s) for s in report.summary} == planted
 
 
 def test_the_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
