@@ -100,8 +100,13 @@ def _equality_test(name: str, value: Scalar) -> Predicate:
 
 def compile_where(selector: Selector) -> Predicate | None:
     """The selector's `where` as one predicate, or None when it has no conditions."""
+    return compile_conditions(selector.where)
+
+
+def compile_conditions(where: Mapping[str, Scalar | Condition]) -> Predicate | None:
+    """Field conditions (a `where`, or a threshold's `rate`) as one predicate; None for none."""
     tests: list[Predicate] = []
-    for name, spec in selector.where.items():
+    for name, spec in where.items():
         if isinstance(spec, Condition):
             tests.extend(_condition_tests(name, spec))
         else:

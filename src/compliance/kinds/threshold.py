@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from ..findings import Outcome
-from ..matching import compile_where
+from ..matching import compile_conditions
 from ..messages import text
 from ..rulemodel import Condition, FieldName, Scalar, Selector, StrictModel
 from .base import Extra, InputFacts, RuleResult
@@ -76,7 +76,7 @@ class ThresholdEvaluator(GroupedEvaluator):
     def subscriptions(self) -> Iterable[tuple[Selector, int, Extra]]:
         metric = self.rule.metric
         if isinstance(metric, RateMetric):
-            condition = compile_where(Selector(type="-", where=metric.rate))
+            condition = compile_conditions(metric.rate)
             assert condition is not None  # a rate has at least one condition
             return [(self.rule.population, 0, condition)]
         return [(self.rule.population, 0, self._value)]
