@@ -20,7 +20,8 @@ from .findings import Finding, Outcome
 from .rulebook import RuleSet
 
 COMPARABLE = ("outcome", "subject", "site", "staff", "due", "elapsed", "overdue_by", "short_by",
-              "paused", "reason", "start_id", "stop_id")
+              "paused", "period", "group", "count", "value", "numerator", "denominator",
+              "reason", "start_id", "stop_id")
 LOG_PATTERNS = ("ok-*.jsonl", "violation-*.jsonl")
 
 

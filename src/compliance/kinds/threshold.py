@@ -122,20 +122,21 @@ class ThresholdEvaluator(GroupedEvaluator):
                 continue
             subject = f"{rule.group_by}={group} {period.label}"
             size = len(events)
-            if size < rule.min_sample:
-                reason = text("reason.small_sample", self.lang, count=size, need=rule.min_sample)
-                self.grouped_finding(Outcome.NOT_EVALUATED, group, period, events, text(
-                    "not_evaluated", self.lang, subject=subject, reason=reason),
-                    reason=reason, denominator=size)
-                continue
-            if isinstance(rule.metric, RateMetric):
+            if size and isinstance(rule.metric, RateMetric):
                 numerator = sum(1 for _, matched in events if matched)
                 value = numerator / size
                 parts: dict[str, Any] = {"numerator": numerator, "denominator": size}
             else:
-                value = sum(extra for _, extra in events) / size
+                value = sum(extra for _, extra in events) / size if size else 0.0
                 parts = {"denominator": size}
+            # Six decimals: a rate of 2/3 reads 0.666667 in every report and every fixture.
             value = round(value, 6)
+            if size < rule.min_sample:
+                reason = text("reason.small_sample", self.lang, count=size, need=rule.min_sample)
+                self.grouped_finding(Outcome.NOT_EVALUATED, group, period, events, text(
+                    "not_evaluated", self.lang, subject=subject, reason=reason),
+                    reason=reason, value=value if size else None, **parts)
+                continue
             met = ((rule.at_least is None or value >= rule.at_least)
                    and (rule.at_most is None or value <= rule.at_most))
             outcome = Outcome.COMPLIANT if met else Outcome.VIOLATED
