@@ -128,9 +128,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "en": "{count} events have no {field} and count for no group",
     },
     "note.no_start": {
-        "zh": "输入中没有与开始条件匹配的事件(类型 {types}),本规则无法判定",
-        "en": "no event in the input matches the start selector (type {types}); "
-              "the rule could not be judged",
+        "zh": "输入中没有类型为 {types} 的事件,本规则无法判定",
+        "en": "no event of type {types} in the input: the rule could not be judged",
     },
     "note.no_key": {
         "zh": "{count} 个开始事件都没有关联字段 {field}:请检查字段名或使用 --map",
@@ -140,10 +139,6 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
     "note.some_without_key": {
         "zh": "{count} 个开始事件缺少关联字段 {field},记为无法判定",
         "en": "{count} start events have no {field} field and are not evaluated",
-    },
-    "note.unmatched_stops": {
-        "zh": "{count} 个结束事件没有对应的未结事项",
-        "en": "{count} stop events had no open instance to close",
     },
 }
 

@@ -204,9 +204,6 @@ class Evaluator(ABC):
         elif without_key:
             notes.append(text("note.some_without_key", self.lang, count=without_key,
                               field=self.key_field))
-        if self.tally.unmatched_stops:
-            notes.append(text("note.unmatched_stops", self.lang,
-                              count=self.tally.unmatched_stops))
         return notes
 
     def sorted_findings(self) -> list[Finding]:
