@@ -13,7 +13,7 @@ _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
     """A field value as a number, or None: CSV cells are text, so '4.5' counts as 4.5."""
     if isinstance(value, bool) or value is None:
         return None
@@ -39,7 +39,7 @@ def equals(actual: Any, expected: Scalar) -> bool:
             return word in _TRUE if expected else word in _FALSE
         return False
     if isinstance(expected, int | float):
-        number = _number(actual)
+        number = number(actual)
         return number is not None and number == expected
     if isinstance(actual, str):
         return actual == expected
@@ -77,7 +77,7 @@ def _condition_tests(name: str, cond: Condition) -> list[Predicate]:
 
 def _compare(name: str, op: str, bound: float) -> Predicate:
     def test(record: Mapping[str, Any]) -> bool:
-        number = _number(record.get(name))
+        number = number(record.get(name))
         if number is None:
             return False
         if op == "lt":

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from ..findings import Outcome
-from ..matching import compile_conditions
+from ..matching import compile_conditions, number
 from ..messages import text
 from ..rulemodel import Condition, FieldName, Scalar, Selector, StrictModel
 from .base import Extra, InputFacts, RuleResult
@@ -55,19 +55,6 @@ class ThresholdRule(GroupedRule):
         return self
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
 class ThresholdEvaluator(GroupedEvaluator):
     """Computes the metric of each group and period."""
 
@@ -84,10 +71,10 @@ class ThresholdEvaluator(GroupedEvaluator):
     def _value(self, record: Mapping[str, Any]) -> float:
         metric = self.rule.metric
         assert isinstance(metric, MeanMetric)
-        value = _number(record.get(metric.mean))
+        value = number(record.get(metric.mean))
         assert value is not None  # record_checks refused the others
         if metric.scale_field is not None:
-            scale = _number(record.get(metric.scale_field))
+            scale = number(record.get(metric.scale_field))
             assert scale is not None and scale > 0
             value /= scale
         return value
@@ -101,11 +88,11 @@ class ThresholdEvaluator(GroupedEvaluator):
 
         def check(record: Mapping[str, Any]) -> str | None:
             value = record.get(metric.mean)
-            if _number(value) is None:
+            if number(value) is None:
                 return (f"field {metric.mean!r} is {_shown(value)}, not a number "
                         f"(rule {rule_id} takes its mean)")
             if metric.scale_field is not None:
-                scale = _number(record.get(metric.scale_field))
+                scale = number(record.get(metric.scale_field))
                 if scale is None or scale <= 0:
                     return (f"field {metric.scale_field!r} is "
                             f"{_shown(record.get(metric.scale_field))}, not a positive number "
