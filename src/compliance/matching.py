@@ -39,8 +39,8 @@ def equals(actual: Any, expected: Scalar) -> bool:
             return word in _TRUE if expected else word in _FALSE
         return False
     if isinstance(expected, int | float):
-        number = number(actual)
-        return number is not None and number == expected
+        value = number(actual)
+        return value is not None and value == expected
     if isinstance(actual, str):
         return actual == expected
     if isinstance(actual, int | float) and not isinstance(actual, bool):
@@ -77,16 +77,16 @@ def _condition_tests(name: str, cond: Condition) -> list[Predicate]:
 
 def _compare(name: str, op: str, bound: float) -> Predicate:
     def test(record: Mapping[str, Any]) -> bool:
-        number = number(record.get(name))
-        if number is None:
+        value = number(record.get(name))
+        if value is None:
             return False
         if op == "lt":
-            return number < bound
+            return value < bound
         if op == "le":
-            return number <= bound
+            return value <= bound
         if op == "gt":
-            return number > bound
-        return number >= bound
+            return value > bound
+        return value >= bound
 
     return test
 
