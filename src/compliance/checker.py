@@ -169,6 +169,8 @@ Checks = dict[str, list[tuple["Predicate | None", Callable[[Any], "str | None"]]
 _DUPLICATE = object()
 # Stands for "not a plain RFC 3339 time": the careful parser then says why, or applies a zone.
 _NAIVE = datetime(1970, 1, 1)
+# Later than any event: the earliest event so far, before there is one.
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 class Intake:
@@ -211,7 +213,8 @@ class Intake:
         # with the latest event so far (which becomes as_of): one comparison per record either
         # way. Events after a given as_of still reach the rules, which ignore them.
         fixed = None if self.fixed_as_of is None else to_datetime(self.fixed_as_of, UTC)
-        latest, earliest = self.latest, self.earliest
+        latest = self.latest
+        earliest = self.earliest if self.earliest is not None else _NEVER
         seq = self.seq
         check_index = self.checks or None
         observe = self.window
@@ -310,19 +313,32 @@ class Intake:
                 if ref is _DUPLICATE:
                     continue
             accepted += 1
+            # The latest event (the default as_of) and, for periodic and threshold rules, the
+            # earliest (where the input window starts). Exports are mostly in time order, so
+            # the earliest is only looked at when an event is not the latest so far.
             if fixed is not None:
                 if when > fixed:
                     after += 1
-            elif latest is None or when > latest:
+                if observe:
+                    if latest is None:
+                        latest = earliest = when
+                    elif when > latest:
+                        latest = when
+                    elif when < earliest:
+                        earliest = when
+            elif latest is None:
+                latest = earliest = when
+            elif when > latest:
                 latest = when
+            elif observe and when < earliest:
+                earliest = when
             if observe:
-                if earliest is None or when < earliest:
-                    earliest = when
                 if first_group is not None:
                     first_values.add(record.get(first_group))
                 for name, values in other_groups:
                     values.add(record.get(name))
-        self.latest, self.earliest, self.seq = latest, earliest, seq
+        self.latest, self.seq = latest, seq
+        self.earliest = None if earliest is _NEVER else earliest
         if progress is not None:
             progress(path, source.size, source.size)
         return InputSummary(
