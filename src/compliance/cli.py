@@ -8,6 +8,7 @@ Exit codes (see `compliance.findings.ExitCode`):
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from typing import IO, Any
 
 import click
 
-from . import checker, fixture_harness, reporters
+from . import checker, fixture_harness, reporters, ruledocs
 from .errors import CheckError, UsageError
 from .events import parse_zone
 from .findings import ExitCode, Severity
@@ -188,11 +189,53 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
-def rules_list(rules_path: str | None) -> int:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_list(rules_path: str | None, fmt: str) -> int:
     """List the rules: id, kind, severity, status, title."""
-    for rule in load_rules(rules_path):
-        click.echo(f"{rule.id}\t{rule.kind}\t{rule.severity.value}\t{rule.status.value}\t"
-                   f"{rule.name}\t{rule.title_en}")
+    rows = ruledocs.listing(load_rules(rules_path))
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return int(ExitCode.COMPLIANT)
+    widths = {key: max([len(key), *(len(row[key]) for row in rows)])
+              for key in ("id", "kind", "severity", "status")}
+    for row in [{key: key for key in ("id", "kind", "severity", "status")}, *rows]:
+        cells = [row[key].ljust(widths[key]) for key in widths]
+        title = row.get("title_en", "title")
+        click.echo("  ".join([*cells, title]).rstrip())
+    return int(ExitCode.COMPLIANT)
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+@click.option("--fixtures", default="fixtures/rules", show_default=True, metavar="DIR",
+              help="Fixture folder whose logs are shown with their verdicts.")
+def rules_show(rule_id: str, rules_path: str | None, fixtures: str) -> int:
+    """Show one rule: what it checks, its source quote, docs and fixture verdicts."""
+    loaded = load_rules(rules_path)
+    if rule_id not in loaded.ids:
+        matches = loaded.select([rule_id]).ids
+        if len(matches) != 1:
+            raise UsageError(f"{rule_id!r} names {len(matches)} rules: "
+                             f"{', '.join(matches)}; give one id")
+        rule_id = matches[0]
+    click.echo(ruledocs.show(loaded, rule_id, Path(fixtures)), nl=False)
+    return int(ExitCode.COMPLIANT)
+
+
+@rules.command("docs")
+@click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+@click.option("--output", "-o", metavar="FILE", help="Write the catalogue here (default: stdout).")
+def rules_docs(rules_path: str | None, output: str | None) -> int:
+    """Write the rule pack as a bilingual Markdown catalogue."""
+    text = ruledocs.catalogue(load_rules(rules_path))
+    stream = _open_output(output)
+    try:
+        stream.write(text)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
     return int(ExitCode.COMPLIANT)
 
 

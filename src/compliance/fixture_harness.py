@@ -124,6 +124,18 @@ def run_case(case: FixtureCase, rules: RuleSet) -> list[str]:
     return problems
 
 
+def outcome_counts(case: FixtureCase, rules: RuleSet) -> dict[Outcome, int]:
+    """How many instances of each outcome the case's log gives now (empty if it cannot check)."""
+    rule_set = rules.select([case.rule_id])
+    rule = rule_set[case.rule_id]
+    try:
+        report = check(case.log, rule_set, as_of=_text(case.expected.get("as_of"), rule.tz))
+    except CheckError:
+        return {}
+    counts = asdict(report.summary[0].outcomes)
+    return {Outcome(name): count for name, count in counts.items()}
+
+
 def _facts(finding: Finding) -> dict[str, Any]:
     facts = finding.to_dict()
     facts["start_id"] = finding.start.id if finding.start else None

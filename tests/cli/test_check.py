@@ -197,7 +197,9 @@ def test_validate_lists_rejections(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_rules_commands(pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = call(capsys, "rules", "list", "--rules", str(pack))
-    assert code == 0 and out.splitlines()[0].startswith("CMP-002\tdeadline\thigh\tstable")
+    assert code == 0 and out.splitlines()[1].split() == [
+        "CMP-002", "deadline", "high", "stable", "Complaint", "results", "are", "fed", "back",
+        "within", "48", "hours"]
     code, _, err = call(capsys, "rules", "validate", str(pack))
     assert code == 0 and "2 rules valid" in err
     code, out, _ = call(capsys, "rules", "schema")
@@ -253,3 +255,24 @@ def test_a_calendar_file_is_applied_and_its_mistakes_exit_2(
     calendar.write_text("sites:\n  S7: {hours: 10:00-20:00}\n", encoding="utf-8")
     code, _, err = call(capsys, *base, "--calendar", str(calendar))
     assert code == 2 and f"{calendar}:2: unknown site 'S7'" in err and "Traceback" not in err
+
+
+def test_rules_list_show_and_docs_on_the_bundled_pack(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(repo)
+    code, out, _ = call(capsys, "rules", "list", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {row["id"] for row in rows} >= {"CMP-002", "HND-001", "SAT-001"}
+    assert next(r for r in rows if r["id"] == "HND-001")["chapter"] == "handover"
+    code, out, _ = call(capsys, "rules", "show", "CMP-002")
+    assert code == 0
+    assert "投诉受理部门应在24小时内作出初步处理" in out and "within: 48 hours" in out
+    assert "violation-late-result.jsonl: 2 violated" in out
+    code, _, err = call(capsys, "rules", "show", "CMP")
+    assert code == 2 and "names 2 rules" in err
+    code, out, _ = call(capsys, "rules", "docs")
+    assert code == 0
+    # The committed catalogue is the generated one: regenerate with `compliance rules docs -o
+    # docs/rules.md` after changing a rule.
+    assert out == (repo / "docs" / "rules.md").read_text(encoding="utf-8")
