@@ -470,20 +470,20 @@ def _package_last_year() -> int:
 class CalendarBook:
     """The working calendars of a check: one per time zone and rule overlay, built once."""
 
-    def __init__(self, overlay: CalendarOverlay | None = None) -> None:
-        self.overlay = overlay
+    def __init__(self, overlays: Sequence[CalendarOverlay] = ()) -> None:
+        self.overlays = list(overlays)
         self._built: dict[tuple[str, int], WorkCalendar] = {}
 
     def for_rule(self, timezone: str, tz: tzinfo, own: CalendarOverlay | None) -> WorkCalendar:
-        """The calendar of a rule: the national one, the check's overlay, the rule's own."""
+        """The calendar of a rule: the national one, the check's overlays, the rule's own."""
         key = (timezone, id(own))
         if key not in self._built:
-            layers = [o for o in (self.overlay, own) if o is not None]
+            layers = [*self.overlays, *([own] if own is not None else [])]
             self._built[key] = WorkCalendar(tz, layers)
         return self._built[key]
 
     def sites(self, rule_overlays: Sequence[CalendarOverlay | None]
               ) -> dict[str, tuple[str | None, int | None]]:
         """Every site an overlay of this check names, with the file and line naming it."""
-        overlays = [o for o in (self.overlay, *rule_overlays) if o is not None]
+        overlays = [o for o in (*self.overlays, *rule_overlays) if o is not None]
         return {site: o.site_origin(site) for o in reversed(overlays) for site in o.sites}

@@ -23,6 +23,7 @@ from .findings import (
     InputSummary,
     Rejection,
     Report,
+    RuleChange,
     RulesInfo,
     RuleSummary,
     ToolInfo,
@@ -107,7 +108,7 @@ def _check(
 ) -> Report:
     parser = TimeParser(default_tz)
     fixed_as_of = _as_of(as_of, parser)
-    calendars = CalendarBook(calendar)
+    calendars = CalendarBook([o for o in (rules.profile.calendar, calendar) if o is not None])
     context = Context(lang=lang, show_passes=show_passes, time_parser=parser, calendars=calendars)
     evaluators = [make_evaluator(rule, context) for rule in rules]
     group_fields = sorted({ev.group_field for ev in evaluators if ev.group_field})
@@ -142,7 +143,9 @@ def _check(
         as_of=to_datetime(judged_at, _report_zone(rules)).isoformat(),
         lang=lang,
         inputs=tuple(inputs),
-        rules=RulesInfo(ids=rules.ids, digest=rules.digest()),
+        rules=RulesInfo(ids=rules.ids, digest=rules.digest(), changes=tuple(
+            RuleChange(rule_id=o.rule_id, change=o.change, reason=o.reason)
+            for o in rules.overrides)),
         summary=tuple(summaries),
         findings=tuple(findings),
     )
@@ -376,6 +379,7 @@ def _check_overlay_sites(calendars: CalendarBook, rules: RuleSet,
     if not named:
         return
     seen = {item[4].site for evaluator in evaluators for item in evaluator.items}
+    seen.update(rules.profile.sites)
     unknown = sorted(set(named) - seen)
     if unknown:
         known = ", ".join(sorted(s for s in seen if s)) or "none"

@@ -131,6 +131,9 @@ def cli() -> None:
               help="Read an envelope field from another column, e.g. time=created_at.")
 @click.option("--default-tz", metavar="TZ",
               help="Zone for timestamps without offset (e.g. Asia/Shanghai or +08:00).")
+@click.option("--profile", "profile_path", metavar="FILE",
+              help="Company profile: parameters, sites, calendar, rule overrides "
+                   "(default: profile.yaml beside the rules).")
 @click.option("--calendar", "calendar_path", metavar="FILE",
               help="Company calendar (YAML): national years the package lacks, closed days, "
                    "extra working days, opening hours, per site.")
@@ -140,11 +143,12 @@ def cli() -> None:
 def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
           output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
           lang: str | None, maps: tuple[str, ...], default_tz: str | None,
-          calendar_path: str | None, show_passes: bool, progress: bool | None) -> int:
+          profile_path: str | None, calendar_path: str | None, show_passes: bool,
+          progress: bool | None) -> int:
     """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
     if not logs:
         raise UsageError("give at least one log file to check")
-    rules = load_rules(rules_path).select(_split_ids(select), _split_ids(ignore))
+    rules = load_rules(rules_path, profile_path).select(_split_ids(select), _split_ids(ignore))
     gate = None if fail_on == "none" else Severity(fail_on)
     report = checker.check(
         list(logs), rules, _as_of(as_of), lang=lang or _default_lang(),
@@ -182,6 +186,11 @@ def validate(logs: tuple[str, ...], maps: tuple[str, ...], default_tz: str | Non
     return int(ExitCode.VIOLATIONS if any(i.rejected for i in inputs) else ExitCode.COMPLIANT)
 
 
+def _profile_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--profile", "profile_path", metavar="FILE",
+                        help="Company profile (default: profile.yaml beside the rules).")(command)
+
+
 @cli.group()
 def rules() -> None:
     """Inspect, validate and test rule files."""
@@ -189,11 +198,12 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+@_profile_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def rules_list(rules_path: str | None, fmt: str) -> int:
+def rules_list(rules_path: str | None, profile_path: str | None, fmt: str) -> int:
     """List the rules: id, kind, severity, status, title."""
-    rows = ruledocs.listing(load_rules(rules_path))
+    rows = ruledocs.listing(load_rules(rules_path, profile_path))
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return int(ExitCode.COMPLIANT)
@@ -209,11 +219,13 @@ def rules_list(rules_path: str | None, fmt: str) -> int:
 @rules.command("show")
 @click.argument("rule_id", metavar="ID")
 @click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+@_profile_option
 @click.option("--fixtures", default="fixtures/rules", show_default=True, metavar="DIR",
               help="Fixture folder whose logs are shown with their verdicts.")
-def rules_show(rule_id: str, rules_path: str | None, fixtures: str) -> int:
+def rules_show(rule_id: str, rules_path: str | None, profile_path: str | None,
+               fixtures: str) -> int:
     """Show one rule: what it checks, its source quote, docs and fixture verdicts."""
-    loaded = load_rules(rules_path)
+    loaded = load_rules(rules_path, profile_path)
     if rule_id not in loaded.ids:
         matches = loaded.select([rule_id]).ids
         if len(matches) != 1:
@@ -226,10 +238,11 @@ def rules_show(rule_id: str, rules_path: str | None, fixtures: str) -> int:
 
 @rules.command("docs")
 @click.option("--rules", "rules_path", metavar="PATH", help="Rule file or folder.")
+@_profile_option
 @click.option("--output", "-o", metavar="FILE", help="Write the catalogue here (default: stdout).")
-def rules_docs(rules_path: str | None, output: str | None) -> int:
+def rules_docs(rules_path: str | None, profile_path: str | None, output: str | None) -> int:
     """Write the rule pack as a bilingual Markdown catalogue."""
-    text = ruledocs.catalogue(load_rules(rules_path))
+    text = ruledocs.catalogue(load_rules(rules_path, profile_path))
     stream = _open_output(output)
     try:
         stream.write(text)
@@ -241,10 +254,12 @@ def rules_docs(rules_path: str | None, output: str | None) -> int:
 
 @rules.command("validate")
 @click.argument("path", required=False)
-def rules_validate(path: str | None) -> int:
-    """Validate rule files without running them (default: the bundled pack)."""
-    loaded: RuleSet = load_rules(path)
-    click.echo(f"{len(loaded)} rules valid", err=True)
+@_profile_option
+def rules_validate(path: str | None, profile_path: str | None) -> int:
+    """Validate rule files, and the company profile, without running them."""
+    loaded: RuleSet = load_rules(path, profile_path)
+    changes = f", {len(loaded.overrides)} profile changes" if loaded.overrides else ""
+    click.echo(f"{len(loaded)} rules valid{changes}", err=True)
     return int(ExitCode.COMPLIANT)
 
 

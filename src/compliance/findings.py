@@ -187,11 +187,21 @@ class ToolInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RuleChange:
+    """A company profile's change to a bundled rule, with its recorded reason."""
+
+    rule_id: str
+    change: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RulesInfo:
-    """The rules that were run and a digest of their definitions."""
+    """The rules that were run, a digest of their definitions, and the profile's changes."""
 
     ids: tuple[str, ...]
     digest: str
+    changes: tuple[RuleChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

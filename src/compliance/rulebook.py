@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
 from hashlib import sha256
@@ -19,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from .calendars import CalendarOverlay, conflicts
 from .errors import RuleError, UsageError
 from .kinds import KIND_MODELS, Rule
+from .profile import Profile, substitute
 
 RULE_SUFFIXES = (".yaml", ".yml")
 # Files of a rule pack that describe the pack rather than hold a rule.
@@ -59,12 +61,25 @@ def _kind_validator(kind: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(sub)
 
 
-class RuleSet:
-    """A loaded rule pack: rules in id order, with the file each came from."""
+@dataclass(frozen=True)
+class AppliedOverride:
+    """A profile's change to a rule, as the report lists it."""
 
-    def __init__(self, rules: Iterable[Rule], paths: dict[str, str] | None = None) -> None:
+    rule_id: str
+    change: str
+    reason: str
+
+
+class RuleSet:
+    """A loaded rule pack: rules in id order, the file each came from, and its profile."""
+
+    def __init__(self, rules: Iterable[Rule], paths: dict[str, str] | None = None,
+                 profile: Profile | None = None,
+                 overrides: Sequence[AppliedOverride] = ()) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self.paths = dict(paths or {})
+        self.profile = profile or Profile()
+        self.overrides = tuple(overrides)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -99,7 +114,9 @@ class RuleSet:
             if not any(_matches(r, pattern) for r in self.rules):
                 raise UsageError(f"no rule matches {pattern!r} (see `compliance rules list`)")
         chosen = [r for r in chosen if not any(_matches(r, p) for p in ignore)]
-        return RuleSet(chosen, {r.id: self.paths[r.id] for r in chosen if r.id in self.paths})
+        kept = {r.id for r in chosen}
+        return RuleSet(chosen, {r.id: self.paths[r.id] for r in chosen if r.id in self.paths},
+                       self.profile, [o for o in self.overrides if o.rule_id in kept])
 
 
 def _matches(rule: Rule, pattern: str) -> bool:
@@ -117,11 +134,20 @@ def bundled_rules_path() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Load and validate a rule file or a folder of them (the bundled pack by default)."""
+def load_rules(path: str | Path | None = None,
+               profile: str | Path | Profile | None = None) -> RuleSet:
+    """Load and validate a rule file or a folder of them (the bundled pack by default).
+
+    `profile` is a profile file or model; by default the `profile.yaml` beside the rules, if
+    there is one. Its parameters fill the rules' `{param: ...}` places, its overrides change
+    or disable rules, and its sites join the groups of site-grouped rules.
+    """
     root = Path(path) if path is not None else bundled_rules_path()
     if not root.exists():
         raise RuleError("no such rule file or folder", str(root))
+    if profile is None and root.is_dir() and (root / "profile.yaml").is_file():
+        profile = root / "profile.yaml"
+    company = load_profile(profile) if isinstance(profile, str | Path) else profile or Profile()
     files = [root] if root.is_file() else sorted(
         p for p in root.rglob("*")
         if p.suffix in RULE_SUFFIXES and p.is_file() and p.stem not in PACK_FILES
@@ -132,20 +158,89 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     rules: list[Rule] = []
     paths: dict[str, str] = {}
     for file in files:
-        rule = load_rule_file(file)
+        rule = load_rule_file(file, company.params)
         if rule.id in paths:
             raise RuleError(f"rule id {rule.id} is already used by {paths[rule.id]}", str(file),
                             1)
         paths[rule.id] = str(file)
         rules.append(rule)
-    return RuleSet(rules, paths)
+    rules, applied = _apply_profile(rules, company, profile)
+    return RuleSet(rules, {r.id: paths[r.id] for r in rules}, company, applied)
 
 
-def load_rule_file(path: str | Path) -> Rule:
-    """Parse, schema-check and model one rule file; raise RuleError with file and line."""
+def _apply_profile(rules: list[Rule], company: Profile, source: Any
+                   ) -> tuple[list[Rule], list[AppliedOverride]]:
+    """The rules as the company runs them: overrides applied, its sites as groups."""
+    file = str(source) if isinstance(source, str | Path) else "profile"
+    by_id = {rule.id: rule for rule in rules}
+    applied: list[AppliedOverride] = []
+    for rule_id, override in company.overrides.items():
+        line = company.line_of("overrides", rule_id)
+        if rule_id not in by_id:
+            raise RuleError(f"overrides names rule {rule_id}, which the pack does not have",
+                            file, line)
+        if override.disabled:
+            del by_id[rule_id]
+            applied.append(AppliedOverride(rule_id, "disabled", override.reason))
+            continue
+        changes = override.changes()
+        rule = by_id[rule_id]
+        data = {**rule.model_dump(mode="json", by_alias=True, exclude_none=True), **changes}
+        try:
+            by_id[rule_id] = _ADAPTER.validate_python(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in tuple(first["loc"])[1:])
+            reason = first["msg"].removeprefix("Value error, ")
+            raise RuleError(f"override of {rule_id}: {where}: {reason}" if where else
+                            f"override of {rule_id}: {reason}", file, line) from None
+        applied += [AppliedOverride(rule_id, f"{name}: {value}", override.reason)
+                    for name, value in changes.items()]
+    if company.sites:
+        for rule_id, rule in by_id.items():
+            if getattr(rule, "group_by", None) == "site":
+                groups = sorted({*getattr(rule, "groups", []), *company.sites})
+                by_id[rule_id] = rule.model_copy(update={"groups": groups})
+    return list(by_id.values()), applied
+
+
+_PROFILE: TypeAdapter[Profile] = TypeAdapter(Profile)
+
+
+def profile_schema() -> dict[str, Any]:
+    """The JSON Schema of a company profile."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "compliance company profile", **_PROFILE.json_schema()}
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Parse, schema-check and model a company profile; RuleError with file and line."""
+    file = str(path)
+    data, lines = _read_mapping(path, "a profile must be a mapping (params, sites, calendar, "
+                                      "overrides)")
+    validator = jsonschema.Draft202012Validator(profile_schema())
+    company: Profile = _validated(data, lines, file, validator, _PROFILE)
+    if company.calendar is not None:
+        _check_calendar(company.calendar, lines, file, ("calendar",))
+        company.calendar.name_origins(file, lines, ("calendar",))
+    company._lines.update(lines)
+    return company
+
+
+def load_rule_file(path: str | Path, params: dict[str, Any] | None = None) -> Rule:
+    """Parse, schema-check and model one rule file; raise RuleError with file and line.
+
+    `{param: NAME}` places take the value of the profile's parameter NAME.
+    """
     file = str(path)
     data, lines = _read_mapping(path, "a rule file must be a mapping of fields (id, name, kind, "
                                       "...)")
+    unset: list[tuple[tuple[Any, ...], str]] = []
+    data = substitute(data, params or {}, unset)
+    if unset:
+        place, name = unset[0]
+        raise RuleError(f"the rule uses parameter {name!r}, which the profile does not set",
+                        file, _line_of(place, lines))
     kind = data.get("kind")
     if kind not in KIND_MODELS:
         known = ", ".join(sorted(KIND_MODELS))
