@@ -10,7 +10,7 @@ from functools import cache
 from hashlib import sha256
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 import orjson
@@ -28,6 +28,7 @@ PACK_FILES = frozenset({"catalogue-coverage", "profile"})
 
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 Lines = dict[tuple[Any, ...], int]
+T = TypeVar("T")
 
 
 def rule_schema() -> dict[str, Any]:
@@ -209,17 +210,14 @@ _PROFILE: TypeAdapter[Profile] = TypeAdapter(Profile)
 
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of a company profile."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "compliance company profile", **_PROFILE.json_schema()}
+    return _document_schema(_PROFILE, "compliance company profile")
 
 
 def load_profile(path: str | Path) -> Profile:
     """Parse, schema-check and model a company profile; RuleError with file and line."""
     file = str(path)
-    data, lines = _read_mapping(path, "a profile must be a mapping (params, sites, calendar, "
-                                      "overrides)")
-    validator = jsonschema.Draft202012Validator(profile_schema())
-    company: Profile = _validated(data, lines, file, validator, _PROFILE)
+    company, lines = _load_document(path, _PROFILE, profile_schema(), "a profile must be a "
+                                    "mapping (params, sites, calendar, overrides)")
     if company.calendar is not None:
         _check_calendar(company.calendar, lines, file, ("calendar",))
         company.calendar.name_origins(file, lines, ("calendar",))
@@ -289,20 +287,32 @@ _CALENDAR: TypeAdapter[CalendarOverlay] = TypeAdapter(CalendarOverlay)
 
 def calendar_schema() -> dict[str, Any]:
     """The JSON Schema of a calendar overlay file."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "compliance calendar overlay", **_CALENDAR.json_schema()}
+    return _document_schema(_CALENDAR, "compliance calendar overlay")
 
 
 def load_calendar(path: str | Path) -> CalendarOverlay:
     """Parse, schema-check and model a calendar overlay file; RuleError with file and line."""
     file = str(path)
-    data, lines = _read_mapping(path, "a calendar file must be a mapping (national, holidays, "
-                                      "working_days, hours, sites)")
-    validator = jsonschema.Draft202012Validator(calendar_schema())
-    overlay: CalendarOverlay = _validated(data, lines, file, validator, _CALENDAR)
+    overlay, lines = _load_document(path, _CALENDAR, calendar_schema(), "a calendar file must "
+                                    "be a mapping (national, holidays, working_days, hours, "
+                                    "sites)")
     _check_calendar(overlay, lines, file)
     overlay.name_origins(file, lines)
     return overlay
+
+
+def _document_schema(adapter: TypeAdapter[Any], title: str) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
+            **adapter.json_schema()}
+
+
+def _load_document(path: str | Path, adapter: TypeAdapter[T], schema: dict[str, Any],
+                   not_a_mapping: str) -> tuple[T, Lines]:
+    """Read a YAML document, check it against its schema and build its model."""
+    data, lines = _read_mapping(path, not_a_mapping)
+    validator = jsonschema.Draft202012Validator(schema)
+    model: T = _validated(data, lines, str(path), validator, adapter)
+    return model, lines
 
 
 def _read_mapping(path: str | Path, not_a_mapping: str) -> tuple[dict[str, Any], Lines]:
