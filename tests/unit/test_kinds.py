@@ -231,3 +231,15 @@ def test_wrong_rules_of_the_new_kinds_are_refused(tmp_path: Path, body: str, rea
         load_rule_file(path)
     assert reason in str(caught.value)
     assert caught.value.line is not None
+
+
+def test_the_bound_is_checked_on_the_exact_value_not_the_rounded_one() -> None:
+    rule = {"kind": "threshold", "population": {"type": "satisfaction_survey_response"},
+            "metric": {"mean": "overall_score"}, "every": "month", "group_by": "site",
+            "at_least": 0.95}
+    report = run([ev("page_view", "2025-07-01T00:00:00", site="S1"),
+                  ev("satisfaction_survey_response", "2025-07-02T10:00:00", site="S1",
+                     overall_score=0.9499999)], as_of="2025-08-01T00:00:00+08:00", **rule)
+    [finding] = report.findings
+    # Shown as 0.95 (six decimals), but 0.9499999 is below the bound.
+    assert (finding.outcome, finding.value) == (Outcome.VIOLATED, 0.95)

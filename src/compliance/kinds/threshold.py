@@ -116,16 +116,18 @@ class ThresholdEvaluator(GroupedEvaluator):
             else:
                 value = sum(extra for _, extra in events) / size if size else 0.0
                 parts = {"denominator": size}
-            # Six decimals: a rate of 2/3 reads 0.666667 in every report and every fixture.
-            value = round(value, 6)
+            # The bound is checked on the exact value; reports show six decimals (2/3 reads
+            # 0.666667 in every report and fixture), which must not turn 0.9499996 into a pass.
+            shown = round(value, 6)
             if size < rule.min_sample:
                 reason = text("reason.small_sample", self.lang, count=size, need=rule.min_sample)
                 self.grouped_finding(Outcome.NOT_EVALUATED, group, period, events, text(
                     "not_evaluated", self.lang, subject=subject, reason=reason),
-                    reason=reason, value=value if size else None, **parts)
+                    reason=reason, value=shown if size else None, **parts)
                 continue
             met = ((rule.at_least is None or value >= rule.at_least)
                    and (rule.at_most is None or value <= rule.at_most))
+            value = shown
             outcome = Outcome.COMPLIANT if met else Outcome.VIOLATED
             message = text("threshold.met" if met else "threshold.missed", self.lang,
                            subject=subject, value=_percent(value), bound=self._bound(),
