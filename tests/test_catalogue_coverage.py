@@ -1,4 +1,4 @@
-"""rules/catalogue-coverage.yaml: every obligation of the catalogue maps to rules, or says why not."""
+"""rules/catalogue-coverage.yaml: each catalogue obligation maps to rules, or says why not."""
 
 from __future__ import annotations
 
