@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from . import workers
 from .__about__ import __version__
 from .calendars import CalendarBook, CalendarOverlay
 from .durations import to_datetime, to_us
-from .errors import InputError, RuleError, UsageError
+from .errors import CheckError, InputError, RuleError, UsageError
 from .events import EventRef, TimeParser, text_or_none
 from .findings import (
     Finding,
@@ -29,7 +30,7 @@ from .findings import (
     ToolInfo,
 )
 from .kinds import Context, Evaluator, make_evaluator
-from .kinds.base import Extra, InputFacts, Item
+from .kinds.base import Extra, InputFacts, Item, RuleResult
 from .matching import Predicate, compile_where
 from .messages import LANGS
 from .readers import LogSource, RecordSource, apply_field_map, jsonl
@@ -39,6 +40,7 @@ from .rulebook import RuleSet
 Progress = Callable[[str, int, int], None]
 EventInput = str | os.PathLike[str] | Mapping[str, Any]
 _PROGRESS_BATCHES = 16
+ENGINES = ("native", "durable")
 _REPORT_TZ = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 _ONE_US = timedelta(microseconds=1)
@@ -60,21 +62,29 @@ def check(
     field_map: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     calendar: CalendarOverlay | None = None,
+    engine: str = "native",
+    cross_check: bool = False,
 ) -> Report:
     """Check events against rules and return the report.
 
     `events` is a log file path, a list of paths, or an iterable of event dicts. `as_of` is the
     instant the audit is judged at (an aware datetime or RFC 3339 text); by default the latest
     event time of the input. Nothing here reads the machine's clock.
+
+    `engine` is "native" (the reference) or "durable" (the deadline, min_duration, precedence
+    and forbidden rules correlated by durable_rules in a worker process; the other kinds by the
+    native code). `cross_check` runs both and raises EngineMismatch if their results differ.
     """
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r} (one of {', '.join(LANGS)})")
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     if not len(rules):
         raise UsageError("no rules to check (did --select or --ignore leave none?)")
     with _bulk_allocation():
         return _check(events, rules, as_of, lang=lang, show_passes=show_passes,
                       default_tz=default_tz, field_map=field_map, progress=progress,
-                      calendar=calendar)
+                      calendar=calendar, engine=engine, cross_check=cross_check)
 
 
 @contextmanager
@@ -105,6 +115,8 @@ def _check(
     field_map: Mapping[str, str] | None,
     progress: Progress | None,
     calendar: CalendarOverlay | None,
+    engine: str = "native",
+    cross_check: bool = False,
 ) -> Report:
     parser = TimeParser(default_tz)
     fixed_as_of = _as_of(as_of, parser)
@@ -134,8 +146,7 @@ def _check(
     )
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
-    for evaluator in evaluators:
-        result = evaluator.finish(judged_at, facts)
+    for result in _finish(evaluators, judged_at, facts, engine, cross_check):
         summaries.append(result.summary)
         findings.extend(result.findings)
     return Report(
@@ -149,6 +160,61 @@ def _check(
         summary=tuple(summaries),
         findings=tuple(findings),
     )
+
+
+def _finish(evaluators: list[Evaluator], as_of: int, facts: InputFacts, engine: str,
+            cross_check: bool) -> list[RuleResult]:
+    """Every rule's result, from the engine asked for (or from both, compared)."""
+    if engine == "native" and not cross_check:
+        return [evaluator.finish(as_of, facts) for evaluator in evaluators]
+    from . import durable_engine  # imports durable_rules: only when asked for
+
+    reason = durable_engine.unavailable_reason()
+    if reason is not None:
+        raise durable_engine.EngineError(reason)
+    correlated = [ev for ev in evaluators if durable_engine.supports(ev)]
+    # The worker gets a copy of the evaluators as they are now, before any of them finishes.
+    durable, _stats = workers.run(durable_engine.finish, correlated, as_of, facts,
+                                  what="the durable engine")
+    by_rule = {ev.rule.id: result for ev, result in zip(correlated, durable, strict=True)}
+    if not cross_check:
+        return [by_rule.get(ev.rule.id) or ev.finish(as_of, facts) for ev in evaluators]
+    native = [evaluator.finish(as_of, facts) for evaluator in evaluators]
+    differences = [
+        line
+        for ev, result in zip(evaluators, native, strict=True)
+        if ev.rule.id in by_rule
+        for line in _differences(ev.rule.id, result, by_rule[ev.rule.id])
+    ]
+    if differences:
+        raise EngineMismatch(differences)
+    return native
+
+
+class EngineMismatch(CheckError):
+    """The native and durable engines gave different results (--cross-check)."""
+
+    def __init__(self, differences: list[str]) -> None:
+        self.differences = differences
+        shown = "\n  ".join(differences[:20])
+        more = f"\n  ... and {len(differences) - 20} more" if len(differences) > 20 else ""
+        super().__init__(f"the native and durable engines disagree ({len(differences)} "
+                         f"differences):\n  {shown}{more}")
+
+
+def _differences(rule_id: str, native: RuleResult, durable: RuleResult) -> list[str]:
+    """What one rule's two results disagree on, one line each."""
+    lines = []
+    if native.summary != durable.summary:
+        lines.append(f"{rule_id}: summary native {native.summary.outcomes} "
+                     f"durable {durable.summary.outcomes}")
+    theirs = set(durable.findings)
+    ours = set(native.findings)
+    for label, only in (("native only", ours - theirs), ("durable only", theirs - ours)):
+        for finding in sorted(only, key=lambda f: (f.subject, f.outcome.value)):
+            lines.append(f"{rule_id}: {label}: {finding.outcome.value} {finding.subject}: "
+                         f"{finding.message}")
+    return lines
 
 
 def validate(

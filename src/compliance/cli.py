@@ -138,13 +138,18 @@ def cli() -> None:
               help="Company calendar (YAML): national years the package lacks, closed days, "
                    "extra working days, opening hours, per site.")
 @click.option("--show-passes", is_flag=True, help="List compliant instances too.")
+@click.option("--engine", type=click.Choice(checker.ENGINES), default="native", show_default=True,
+              help="native: plain Python (the reference). durable: deadline, min_duration, "
+                   "precedence and forbidden rules correlated by durable_rules.")
+@click.option("--cross-check", is_flag=True,
+              help="Run both engines; exit 2 showing the differing findings if they disagree.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr (default: when stderr is a terminal).")
 def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
           output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
           lang: str | None, maps: tuple[str, ...], default_tz: str | None,
           profile_path: str | None, calendar_path: str | None, show_passes: bool,
-          progress: bool | None) -> int:
+          engine: str, cross_check: bool, progress: bool | None) -> int:
     """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
     if not logs:
         raise UsageError("give at least one log file to check")
@@ -155,6 +160,7 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
         show_passes=show_passes, default_tz=_zone(default_tz), field_map=_field_map(maps),
         progress=_progress(progress),
         calendar=load_calendar(calendar_path) if calendar_path else None,
+        engine=engine, cross_check=cross_check,
     )
     fmt = _resolve_format(fmt, output)
     stream = _open_output(output)

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..events import EventRef
 from ..findings import Outcome
 from ..messages import text
 from ..rulemodel import FieldName, RuleBase, Selector
@@ -39,11 +40,15 @@ class ForbiddenEvaluator(Evaluator):
         for ts, _, _, _, ref, key, _ in self.items:
             if ts > as_of:
                 break
-            subject = self.subject(key) if self.key_field else f"event={ref.ident}"
-            site, staff = self.people(ref, None)
-            self.record(Outcome.VIOLATED, ref, self.finding(
-                Outcome.VIOLATED, subject=subject, site=site, staff=staff,
-                stop=self.point(ref), evidence=self.evidence([ref]),
-                message=text("forbidden.found", self.lang, subject=subject, type=ref.type,
-                             at=self.local_text(ref.ts))))
+            self.violation(ref, key)
         return RuleResult(self.sorted_findings(), self.summary([]))
+
+    def violation(self, ref: EventRef, key: str | None) -> None:
+        """Record the violation one forbidden event is."""
+        subject = self.subject(key) if self.key_field else f"event={ref.ident}"
+        site, staff = self.people(ref, None)
+        self.record(Outcome.VIOLATED, ref, self.finding(
+            Outcome.VIOLATED, subject=subject, site=site, staff=staff,
+            stop=self.point(ref), evidence=self.evidence([ref]),
+            message=text("forbidden.found", self.lang, subject=subject, type=ref.type,
+                         at=self.local_text(ref.ts))))

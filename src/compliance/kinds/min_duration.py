@@ -76,15 +76,19 @@ class MinDurationEvaluator(Evaluator):
                 self.tally.cancelled += len(cancelled or ())
         for key, starts_open in open_by_key.items():
             for start in starts_open:
-                earliest = self.reckon(start.ts, self.rule.at_least, start.site).due
-                if earliest is None:
-                    self._not_evaluated(start, key, self.unknown_calendar_reason())
-                elif as_of < earliest:
-                    self._pending(start, key, earliest)
-                else:
-                    self._long_enough_at_end(start, key, as_of, earliest)
+                self._judge_open(start, key, as_of)
         notes = self.key_notes(self.roles()[0][0] or self.rule.start, starts, without_key)
         return RuleResult(self.sorted_findings(), self.summary(notes))
+
+    def _judge_open(self, start: EventRef, key: str, as_of: int) -> None:
+        """Give an instance still open at as_of its outcome."""
+        earliest = self.reckon(start.ts, self.rule.at_least, start.site).due
+        if earliest is None:
+            self._not_evaluated(start, key, self.unknown_calendar_reason())
+        elif as_of < earliest:
+            self._pending(start, key, earliest)
+        else:
+            self._long_enough_at_end(start, key, as_of, earliest)
 
     def _long_enough_at_end(self, start: EventRef, key: str, as_of: int, earliest: int) -> None:
         """Open at as_of, past the minimum: an activity whose end was never recorded cannot be
