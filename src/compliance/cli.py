@@ -19,9 +19,11 @@ from typing import IO, Any
 import click
 
 from . import checker, fixture_harness, reporters, ruledocs
+from .durations import parse_duration
 from .errors import CheckError, UsageError
 from .events import parse_zone
 from .findings import ExitCode, Severity
+from .monitor import CLOCKS, Monitor, read_stream
 from .rulebook import RuleSet, load_calendar, load_rules, schema_text
 
 _EXIT_HELP = """\b
@@ -299,6 +301,67 @@ def rules_schema() -> int:
     """Print the JSON Schema of a rule file."""
     click.echo(schema_text(), nl=False)
     return int(ExitCode.COMPLIANT)
+
+
+@cli.command(name="monitor")
+@click.option("--rules", "rules_path", metavar="PATH",
+              help="Rule file or folder (default: the bundled pack).")
+@_profile_option
+@click.option("--lateness", default="0m", show_default=True, metavar="DURATION",
+              help="How far behind the latest event an event may still arrive (e.g. 10m, "
+                   "2 hours); deadlines are judged that far behind.")
+@click.option("--clock", type=click.Choice(CLOCKS), default="event", show_default=True,
+              help="event: time is the latest event time posted; wall: the machine's clock.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the messages (default: from the locale).")
+@click.option("--default-tz", metavar="TZ", help="Zone for timestamps without offset.")
+@click.option("--calendar", "calendar_path", metavar="FILE", help="Company calendar (YAML).")
+def monitor_command(rules_path: str | None, profile_path: str | None, lateness: str,
+                    clock: str, lang: str | None, default_tz: str | None,
+                    calendar_path: str | None) -> int:
+    """Watch JSON Lines on stdin (e.g. `tail -f export.jsonl |`); print findings as they occur.
+
+    Findings go to stdout as JSON Lines, one per line, flushed at once; a summary goes to
+    stderr at the end of the input (or on Ctrl-C). Only deadline, min_duration, precedence and
+    forbidden rules are monitored; needs durable-rules.
+    """
+    rules = load_rules(rules_path, profile_path)
+    out = sys.stdout
+
+    def emit(finding: Any) -> None:
+        out.write(json.dumps(finding.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+
+    watcher = Monitor(rules, on_finding=emit, lateness=_lateness(lateness), clock=clock,
+                      lang=lang or _default_lang(), default_tz=_zone(default_tz),
+                      calendar=load_calendar(calendar_path) if calendar_path else None)
+    try:
+        for record in read_stream(sys.stdin.buffer):
+            if isinstance(record, str):
+                watcher.post_invalid(record)
+            else:
+                watcher.post(record)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        summary = watcher.close()
+        click.echo(json.dumps({"summary": summary.to_dict(),
+                               "ignored_rules": list(watcher.ignored_rules)},
+                              ensure_ascii=False), err=True)
+    violated = any(f.outcome.value == "violated" for f in watcher.findings())
+    return int(ExitCode.VIOLATIONS if violated else ExitCode.COMPLIANT)
+
+
+def _lateness(value: str) -> Any:
+    from datetime import timedelta
+
+    try:
+        duration = parse_duration(value)
+    except ValueError as exc:
+        raise UsageError(f"--lateness {value!r}: {exc}") from None
+    if not duration.is_elapsed:
+        raise UsageError(f"--lateness {value!r}: give elapsed time (minutes, hours, days)")
+    return timedelta(microseconds=duration.microseconds)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

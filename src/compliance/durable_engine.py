@@ -9,7 +9,7 @@ clock fact arrives, and which earlier step a guarded event finds.
 
 Each rule gets its own ruleset, built as a JSON-like dict and registered with `set_rulesets`
 (never the `durable.lang` globals). Known defects of durable_rules 2.0.28 and what is done here:
-- actions normally run on a background thread: `_SyncHost` dispatches them synchronously;
+- actions normally run on a background thread: `SyncHost` dispatches them synchronously;
 - exceptions raised inside actions are swallowed: every action catches and the caller re-raises;
 - message ids are indexed by a 32-bit hash, so two distinct ids can collide and the second
   message is refused as already observed: it is asserted again with a salted id, and every
@@ -27,6 +27,7 @@ Each rule gets its own ruleset, built as a JSON-like dict and registered with `s
 from __future__ import annotations
 
 import contextlib
+import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -86,7 +87,7 @@ def supports(evaluator: Evaluator) -> bool:
     return getattr(evaluator.rule, "kind", None) in KINDS
 
 
-class _SyncHost(Host):  # type: ignore[misc]
+class SyncHost(Host):  # type: ignore[misc]
     """A Host whose actions run inside `assert_fact`, on the caller's thread.
 
     The stock Host starts timer threads that dispatch actions in the background, so results can
@@ -252,6 +253,17 @@ class _Correlator:
     def result(self, as_of: int) -> RuleResult:
         raise NotImplementedError
 
+    def expire(self, watermark: int) -> None:
+        """Live: act on the passing of time (only deadlines do)."""
+
+    def open_instances(self) -> list[tuple[Any, str, int | None]]:
+        """Live: (start event, key, due or earliest time) of every instance still open."""
+        return []
+
+    def retained(self) -> Iterator[Any]:
+        """Live: the events the open state still rests on."""
+        return iter(())
+
 
 class _StartStop(_Correlator):
     """Deadline and minimum duration: starts are held until a stop or cancel of their key, or
@@ -315,6 +327,12 @@ class _DeadlineCorrelator(_StartStop):
 
     def __init__(self, host: Any, evaluator: DeadlineEvaluator) -> None:
         self.pauses: dict[int, tuple[int, Any]] = {}
+        # Live only: (due, n) of open instances, to tell when a deadline passes unanswered.
+        self.live_mode = False
+        self.due_heap: list[tuple[int, int]] = []
+        self.reported: set[int] = set()
+        self.withdrawn: list[tuple[str, str]] = []
+        self.probed: int | None = None
         super().__init__(host, evaluator)
 
     def rules(self, act: Callable[[Callable[[Any], None]], Callable[[Any], None]]
@@ -341,6 +359,10 @@ class _DeadlineCorrelator(_StartStop):
                             "run": act(self.at_clock)},
             "open": {"all": [_INSTANCE, {"k": {"role": "clock"}}, {"p$not": pause}],
                      "run": act(self.at_clock)},
+            # Live: is a pause of this key running now?
+            "probe": {"all": [{"p": {"role": "pause"}},
+                              {"q": _cond({"role": "probe"}, _same("p"))}],
+                      "run": act(lambda c: setattr(self, "probed", c.p.n))},
             # A pause still running at the clock is simply forgotten.
             "pause_at_clock": {"all": [{"p": {"role": "pause"}}, {"k": {"role": "clock"}}],
                                "run": act(lambda c: self.ended.add(c.p.n))},
@@ -363,6 +385,8 @@ class _DeadlineCorrelator(_StartStop):
                     instance = ev._open(ref, extra)
                 fact = self.new_fact("start", key=key)
                 self.instances[fact["n"]] = (instance, key)
+                if self.live_mode and instance.due is not None:
+                    heapq.heappush(self.due_heap, (instance.due, fact["n"]))
                 self.hold(fact)
             elif key is None:
                 continue
@@ -381,6 +405,13 @@ class _DeadlineCorrelator(_StartStop):
             self.pauses.pop(n, None)
         super().forget()
 
+    def cancel(self, c: Any) -> None:
+        if c.i.n in self.reported:
+            # Live: a missed deadline already reported, now withdrawn with its case.
+            instance, key = self.instances[c.i.n]
+            self.withdrawn.append((self.ev.subject(key), instance.start.ident))
+        super().cancel(c)
+
     def pause_of(self, c: Any) -> tuple[int, Any] | None:
         return None if c.p is None else self.pauses[c.p.n]
 
@@ -398,6 +429,45 @@ class _DeadlineCorrelator(_StartStop):
         pause = self.pause_of(c)
         instance, key = self.end(c.i.n)
         self.ev._judge(instance, key, self.as_of, None, pause)
+
+    def expire(self, watermark: int) -> None:
+        """Live: judge the open instances whose due time the watermark has passed (once each).
+
+        An instance whose key is paused is not overdue while the pause runs; it is looked at
+        again at the next watermark. A later stop judges it again (a late reply).
+        """
+        waiting: list[tuple[int, int]] = []
+        while self.due_heap and self.due_heap[0][0] < watermark:
+            due, n = heapq.heappop(self.due_heap)
+            held = self.instances.get(n)
+            if held is None or n in self.reported:
+                continue
+            instance, key = held
+            if instance.due != due:  # a pause moved it
+                if instance.due is not None:
+                    heapq.heappush(self.due_heap, (instance.due, n))
+                continue
+            self.probed = None
+            self.touch(self.new_fact("probe", key=key))
+            if self.probed is not None:
+                waiting.append((due, n))
+                continue
+            self.reported.add(n)
+            self.ev._judge(instance, key, watermark, None, None)
+        for entry in waiting:
+            heapq.heappush(self.due_heap, entry)
+
+    def open_instances(self) -> list[tuple[Any, str, int | None]]:
+        """Live: (start event, key, due time) of every instance still open."""
+        return [(instance.start, key, instance.due) for instance, key in self.instances.values()]
+
+    def retained(self) -> Iterator[Any]:
+        """Live: the events the open state still rests on."""
+        for instance, _ in self.instances.values():
+            yield instance.start
+            yield from instance.pause_refs or ()
+        for _, ref in self.pauses.values():
+            yield ref
 
 
 class _MinDurationCorrelator(_StartStop):
@@ -438,6 +508,13 @@ class _MinDurationCorrelator(_StartStop):
         start, key = self.end(c.i.n)
         self.closed += 1
         self.ev._judge(start, key, self.refs[c.e.n])
+
+    def open_instances(self) -> list[tuple[Any, str, int | None]]:
+        return [(start, key, self.ev.reckon(start.ts, self.ev.rule.at_least, start.site).due)
+                for start, key in self.instances.values()]
+
+    def retained(self) -> Iterator[Any]:
+        return (start for start, _ in self.instances.values())
 
     def at_clock(self, c: Any) -> None:
         start, key = self.end(c.i.n)
@@ -504,6 +581,9 @@ class _PrecedenceCorrelator(_Correlator):
             self.refs.pop(n, None)
         super().forget()
 
+    def retained(self) -> Iterator[Any]:
+        return iter(self.refs.values())
+
     def result(self, as_of: int) -> RuleResult:
         ev = self.ev
         notes = ev.key_notes(ev.rule.event, self.events, self.without_key)
@@ -540,7 +620,7 @@ class _ForbiddenCorrelator(_Correlator):
         return RuleResult(self.ev.sorted_findings(), self.ev.summary([]))
 
 
-_CORRELATORS: dict[str, type[_Correlator]] = {
+CORRELATORS: dict[str, type[_Correlator]] = {
     c.kind: c for c in (_DeadlineCorrelator, _MinDurationCorrelator, _PrecedenceCorrelator,
                         _ForbiddenCorrelator)
 }
@@ -556,11 +636,11 @@ def finish(evaluators: Iterable[Evaluator], as_of: int, facts: InputFacts
     reason = unavailable_reason()
     if reason is not None:
         raise EngineError(reason)
-    host = _SyncHost()
+    host = SyncHost()
     results: list[RuleResult] = []
     collisions = facts_asserted = 0
     for evaluator in evaluators:
-        correlator = _CORRELATORS[getattr(evaluator.rule, "kind", "")](host, evaluator)
+        correlator = CORRELATORS[getattr(evaluator.rule, "kind", "")](host, evaluator)
         results.append(correlator.run(as_of, facts))
         collisions += correlator.session.collisions
         facts_asserted += correlator.serial

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -137,15 +138,19 @@ class RecordSource:
 
     def __init__(
         self, items: Iterable[Any], name: str = "<records>",
-        field_map: Mapping[str, str] | None = None,
+        field_map: Mapping[str, str] | None = None, numbers: Iterable[int] | None = None,
     ) -> None:
         self.path = name
         self.items = items
         self.field_map = dict(field_map or {})
+        # The "line" of each record: 1, 2, ... unless the caller numbers them (the live monitor
+        # numbers events in the order they were posted).
+        self.numbers = numbers
 
     def records(self) -> Iterator[Record]:
         """Each item as a record; anything but a mapping is rejected."""
-        for number, item in enumerate(self.items, 1):
+        numbers = self.numbers if self.numbers is not None else itertools.count(1)
+        for number, item in zip(numbers, self.items, strict=False):
             if isinstance(item, Mapping):
                 record = dict(item)
                 apply_field_map(record, self.field_map)
