@@ -162,6 +162,8 @@ def markdown(results: dict[str, Any]) -> str:
         steps.append(("calendar", "(c) the same, BEN-001 in working days"))
     if results.get("kinds"):
         steps.append(("kinds", "(d) nine rules, one of every kind"))
+    if results.get("durable"):
+        steps.append(("durable", "(e) the check of (b), `--engine durable`"))
     for key, label in steps:
         step = results.get(key)
         if not step:
@@ -184,6 +186,15 @@ def markdown(results: dict[str, Any]) -> str:
     if t.get("kinds_ratio") is not None:
         lines.append(f"- all kinds (d)/(a): {t['kinds_ratio']:.2f} (target ≤ {TARGET_RATIO}): "
                      f"{'PASS' if t['kinds_ok'] else 'FAIL'}")
+    if t.get("durable_slowdown") is not None:
+        lines.append(f"- durable engine (e)/(b): {t['durable_slowdown']:.2f}x the native time; "
+                     f"same report: {'yes' if t['durable_same_report'] else 'NO'}")
+    m = results.get("monitor_latency")
+    if m:
+        lines.append("- monitor latency, deadline passing to callback (wall clock, tick "
+                     f"{m.get('tick_s')} s): median {m.get('median_ms')} ms, p95 "
+                     f"{m.get('p95_ms')} ms, max {m.get('max_ms')} ms" if "error" not in m
+                     else f"- monitor latency: not measured: {m['error'][:200]}")
     v = results.get("verdicts")
     if v is not None:
         lines.append("- verdicts match the generator: "
@@ -231,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", action="store_true",
                         help="also time (d): the check with one rule of every kind "
                              f"(bench/rules-all), target ratio (d)/(a) at most {TARGET_RATIO}")
+    parser.add_argument("--durable", action="store_true",
+                        help="also time (e): the check of (b) with --engine durable (its "
+                             "report must equal (b)'s), and (f) the live monitor's latency "
+                             "from a deadline passing to its callback")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="where to write the results as JSON (default "
                              "bench/results/latest.json)")
@@ -291,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     check_runs: list[dict[str, Any]] = []
     calendar_runs: list[dict[str, Any]] = []
     kinds_runs: list[dict[str, Any]] = []
+    durable_runs: list[dict[str, Any]] = []
+    durable_report = workdir / "report-durable.json"
+    durable_cmd = [*check_cmd[:-1], str(durable_report), "--engine", "durable"]
     kinds_cmd = [*compliance_command(), "check", str(data), "--rules",
                  str(ALL_KINDS_RULES_DIR), "--as-of", as_of, "--format", "json", "--output",
                  str(workdir / "report-kinds.json")]
@@ -324,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
                 kinds_runs.append(measure_check(kinds_cmd, workdir, f"kinds-{i}"))
                 print(f"  (d) all-kinds check run {i + 1}: {kinds_runs[-1]['wall_s']:.2f} s",
                       file=sys.stderr)
+            if args.durable:
+                durable_runs.append(measure_check(durable_cmd, workdir, f"durable-{i}"))
+                print(f"  (e) durable-engine check run {i + 1}: "
+                      f"{durable_runs[-1]['wall_s']:.2f} s", file=sys.stderr)
         results["parse"] = summarize(parse_runs, args.events, parse_cmd)
         if check_runs:
             results["check"] = summarize(check_runs, args.events, check_cmd)
@@ -349,6 +371,18 @@ def main(argv: list[str] | None = None) -> int:
                 t.update(kinds_ratio=round(kinds_ratio, 3), kinds_ok=kinds_ratio <= TARGET_RATIO,
                          kinds_rss_bytes=results["kinds"]["peak_rss_bytes"])
                 results["passed"] = results["passed"] and t["kinds_ok"]
+            if durable_runs:
+                results["durable"] = summarize(durable_runs, args.events, durable_cmd)
+                same = durable_report.read_bytes() == report.read_bytes()
+                t.update(durable_slowdown=round(results["durable"]["best_wall_s"]
+                                                / results["check"]["best_wall_s"], 2),
+                         durable_same_report=same)
+                results["passed"] = results["passed"] and same
+                latency = subprocess.run([sys.executable, str(BENCH / "monitor_latency.py")],
+                                         capture_output=True, text=True, check=False)
+                results["monitor_latency"] = (json.loads(latency.stdout)
+                                              if latency.returncode == 0 else
+                                              {"error": latency.stdout + latency.stderr})
             status = 0 if results["passed"] else 1
     except RuntimeError as exc:
         results["error"] = str(exc)

@@ -223,3 +223,14 @@ def test_the_monitor_command_reads_stdin_and_prints_findings_as_json_lines() -> 
     summary = json.loads(done.stderr.decode().strip().splitlines()[-1])
     assert summary["summary"]["posted"] == len(DEMO.read_text(encoding="utf-8").splitlines())
     assert "REC-003" in summary["ignored_rules"]  # required_fields is not monitored
+
+
+def test_the_readme_example_of_the_monitor_runs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Live monitor", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "instances still open" in done.stdout
+    assert "violated complaint_id=" in done.stdout
