@@ -263,3 +263,27 @@ def test_compiled_conditions_do_not_reach_the_upstream_381_crash() -> None:
         done = _reproduce(True, 200)
         assert done.returncode == 0, done.stderr[-500:]
         assert done.stdout.strip() == "200"  # "detected" fired once per round, as it should
+
+
+@needs_durable
+def test_the_durable_host_starts_no_threads_and_answers_before_assert_returns() -> None:
+    import threading
+
+    before = threading.active_count()
+    host = durable.SyncHost()
+    seen: list[int] = []
+    host.set_rulesets({"t": {"r": {"all": [{"a": {"role": "x"}}],
+                                   "run": lambda c: seen.append(c.a.n)}}})
+    host.assert_fact("t", {"id": "1", "sid": "0", "role": "x", "n": 7})
+    assert seen == [7]  # the action ran inside assert_fact, on this thread
+    assert threading.active_count() == before
+
+
+@needs_durable
+def test_an_instance_lost_by_the_correlation_is_an_error_not_a_silent_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sabotage: the clock no longer ends the instances still open.
+    monkeypatch.setattr(durable._DeadlineCorrelator, "at_clock", lambda self, c: None)
+    monkeypatch.setattr(workers, "run", lambda function, *args, **_: function(*args))
+    with pytest.raises(durable.EngineError, match="facts were still held after the clock"):
+        check(DEMO, RULES.select(["CMP-002"]), as_of=QUARTER_END, engine="durable")
