@@ -565,16 +565,8 @@ class _PrecedenceCorrelator(_Correlator):
                 continue
             self.found.clear()
             self.touch(self.new_fact("event", key=key))
-            found, missing = [], []
-            for n in range(len(names)):
-                held = self.found.get(n)
-                before = None if held is None else self.refs[held]
-                if before is not None and ev._in_time(before, ref):
-                    found.append(before)
-                else:
-                    missing.append(names[n])
-            outcome = Outcome.VIOLATED if missing else Outcome.COMPLIANT
-            ev._record(outcome, ref, key, found, None, missing)
+            held = [self.found.get(n) for n in range(len(names))]
+            ev._judge(ref, key, [None if n is None else self.refs[n] for n in held], names)
 
     def forget(self) -> None:
         for n in self.ended:

@@ -71,17 +71,21 @@ class PrecedenceEvaluator(Evaluator):
                 without_key += 1
                 self._record(Outcome.NOT_EVALUATED, ref, None, [], self.missing_key_reason())
                 continue
-            found, missing = [], []
-            for n in range(len(names)):
-                before = latest.get((key, n))
-                if before is not None and self._in_time(before, ref):
-                    found.append(before)
-                else:
-                    missing.append(names[n])
-            outcome = Outcome.VIOLATED if missing else Outcome.COMPLIANT
-            self._record(outcome, ref, key, found, None, missing)
+            self._judge(ref, key, [latest.get((key, n)) for n in range(len(names))], names)
         notes = self.key_notes(self.rule.event, events, without_key)
         return RuleResult(self.sorted_findings(), self.summary(notes))
+
+    def _judge(self, event: EventRef, key: str, latest: list[EventRef | None],
+               names: list[str]) -> None:
+        """Judge a guarded event by the latest earlier step of each kind (None: none seen)."""
+        found, missing = [], []
+        for before, name in zip(latest, names, strict=True):
+            if before is not None and self._in_time(before, event):
+                found.append(before)
+            else:
+                missing.append(name)
+        outcome = Outcome.VIOLATED if missing else Outcome.COMPLIANT
+        self._record(outcome, event, key, found, None, missing)
 
     def _in_time(self, before: EventRef, event: EventRef) -> bool:
         within = self.rule.within
