@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from ..findings import Report
 
@@ -12,7 +12,7 @@ def render(report: Report) -> bytes:
     return report.to_json()
 
 
-def write(report: Report, stream: IO[str]) -> None:
+def write(report: Report, stream: IO[str], **options: Any) -> None:
     """Write the JSON report to a text stream (its byte buffer when it has one)."""
     data = render(report)
     buffer = getattr(stream, "buffer", None)

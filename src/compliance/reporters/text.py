@@ -60,7 +60,7 @@ _MAX_REJECTIONS = 20
 
 
 def write(report: Report, stream: IO[str], *, fail_on: Severity | None,
-          color: bool = False) -> None:
+          color: bool = False, **options: Any) -> None:
     """Write the text report; colours only when `color` (a terminal)."""
     words = _WORDS["zh" if report.lang == "zh" else "en"]
     console = Console(file=stream, force_terminal=color, no_color=not color,
