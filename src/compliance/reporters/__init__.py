@@ -16,6 +16,7 @@ from ..findings import Report, Severity
 _MODULES: dict[str, str] = {
     "text": "text",
     "json": "json",
+    "html": "html",
 }
 
 FORMATS = tuple(_MODULES)
