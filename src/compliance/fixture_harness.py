@@ -21,7 +21,7 @@ from .rulebook import RuleSet
 
 COMPARABLE = ("outcome", "subject", "site", "staff", "due", "elapsed", "overdue_by", "short_by",
               "paused", "period", "group", "count", "value", "numerator", "denominator",
-              "reason", "start_id", "stop_id")
+              "reason", "start_id", "stop_id", "start_time", "stop_time")
 LOG_PATTERNS = ("ok-*.jsonl", "violation-*.jsonl")
 
 
@@ -140,6 +140,8 @@ def _facts(finding: Finding) -> dict[str, Any]:
     facts = finding.to_dict()
     facts["start_id"] = finding.start.id if finding.start else None
     facts["stop_id"] = finding.stop.id if finding.stop else None
+    facts["start_time"] = finding.start.time if finding.start else None
+    facts["stop_time"] = finding.stop.time if finding.stop else None
     return facts
 
 

@@ -88,6 +88,24 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "zh": "{subject}:{value}({of}),未达到 {bound}",
         "en": "{subject}: {value} ({of}), misses {bound}",
     },
+    "coverage.gap": {
+        "zh": "{subject}:{count} 处空档超过 {limit},最长 {longest}({from} 至 {to});"
+              "本期共 {uncovered} {shortfall}",
+        "en": "{subject}: {count} gap(s) longer than {limit}, the longest {longest} "
+              "({from} to {to}); {shortfall} for {uncovered} in the period",
+    },
+    "coverage.met_with_gaps": {
+        "zh": "{subject}:空档均不超过 {limit}(最长 {longest},{from} 至 {to});"
+              "本期共 {uncovered} {shortfall}",
+        "en": "{subject}: no gap longer than {limit} (the longest {longest}, {from} to {to}); "
+              "{shortfall} for {uncovered} in the period",
+    },
+    "coverage.nobody": {"zh": "无人在岗", "en": "nobody on duty"},
+    "coverage.fewer": {"zh": "不足 {need} 人在岗", "en": "fewer than {need} on duty"},
+    "coverage.met": {
+        "zh": "{subject}:全程至少 {need} 人在岗",
+        "en": "{subject}: at least {need} on duty throughout",
+    },
     "precedence.missing": {
         "zh": "{subject}:之前缺少 {missing}{limit}",
         "en": "{subject}: no earlier {missing}{limit}",

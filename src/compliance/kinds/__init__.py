@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from .base import Context, Evaluator, RuleResult
+from .coverage import CoverageEvaluator, CoverageRule
 from .deadline import DeadlineEvaluator, DeadlineRule
 from .forbidden import ForbiddenEvaluator, ForbiddenRule
 from .min_duration import MinDurationEvaluator, MinDurationRule
@@ -17,7 +18,7 @@ from .retention import RetentionEvaluator, RetentionRule
 from .threshold import ThresholdEvaluator, ThresholdRule
 
 AnyRule = (DeadlineRule | MinDurationRule | PrecedenceRule | ForbiddenRule | PeriodicRule
-           | ThresholdRule | RequiredFieldsRule | RetentionRule)
+           | ThresholdRule | RequiredFieldsRule | RetentionRule | CoverageRule)
 Rule = Annotated[AnyRule, Field(discriminator="kind")]
 
 # kind → (model, evaluator): adding a kind is one module and one line here.
@@ -30,6 +31,7 @@ KINDS: dict[str, tuple[type[AnyRule], type[Evaluator]]] = {
     "threshold": (ThresholdRule, ThresholdEvaluator),
     "required_fields": (RequiredFieldsRule, RequiredFieldsEvaluator),
     "retention": (RetentionRule, RetentionEvaluator),
+    "coverage": (CoverageRule, CoverageEvaluator),
 }
 KIND_MODELS = {kind: model for kind, (model, _) in KINDS.items()}
 
