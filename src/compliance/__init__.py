@@ -7,12 +7,23 @@
     monitor = compliance.Monitor(rules, on_finding=print)  # live: post(event), close()
 """
 
+from .baselines import apply_baseline, baseline_json, load_baseline
 from .calendars import CalendarOverlay
 from .checker import check
 from .errors import CheckError, InputError, RuleError, UsageError
-from .findings import ExitCode, Finding, Outcome, Report, RuleSummary, Severity, Status
+from .findings import (
+    ExitCode,
+    Finding,
+    Outcome,
+    Report,
+    RuleSummary,
+    Severity,
+    Status,
+    fingerprint,
+)
 from .monitor import Monitor
 from .rulebook import RuleSet, load_calendar, load_rules
+from .waivers import apply_waivers, load_waivers
 
 __all__ = [
     "CalendarOverlay",
@@ -29,7 +40,13 @@ __all__ = [
     "Severity",
     "Status",
     "UsageError",
+    "apply_baseline",
+    "apply_waivers",
+    "baseline_json",
     "check",
+    "fingerprint",
+    "load_baseline",
     "load_calendar",
     "load_rules",
+    "load_waivers",
 ]

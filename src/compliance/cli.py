@@ -19,12 +19,14 @@ from typing import IO, Any
 import click
 
 from . import checker, fixture_harness, reporters, ruledocs
+from .baselines import apply_baseline, baseline_json, load_baseline
 from .durations import parse_duration
 from .errors import CheckError, UsageError
 from .events import parse_zone
 from .findings import ExitCode, Severity
 from .monitor import CLOCKS, Monitor, read_stream
 from .rulebook import RuleSet, load_calendar, load_rules, schema_text
+from .waivers import apply_waivers, load_waivers
 
 _EXIT_HELP = """\b
 Exit codes:
@@ -147,16 +149,23 @@ def cli() -> None:
               help="Run both engines; exit 2 showing the differing findings if they disagree.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr (default: when stderr is a terminal).")
+@click.option("--waivers", "waivers_path", metavar="FILE",
+              help="Waiver file (YAML): violations it covers become 'waived' until it expires.")
+@click.option("--baseline", "baseline_path", metavar="FILE",
+              help="Baseline file (from 'compliance baseline'): only violations not in it fail.")
 def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
           output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
           lang: str | None, maps: tuple[str, ...], default_tz: str | None,
           profile_path: str | None, calendar_path: str | None, show_passes: bool,
-          engine: str, cross_check: bool, progress: bool | None) -> int:
+          engine: str, cross_check: bool, progress: bool | None,
+          waivers_path: str | None = None, baseline_path: str | None = None) -> int:
     """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
     if not logs:
         raise UsageError("give at least one log file to check")
     rules = load_rules(rules_path, profile_path).select(_split_ids(select), _split_ids(ignore))
     gate = None if fail_on == "none" else Severity(fail_on)
+    waivers = load_waivers(waivers_path) if waivers_path else None
+    baseline = load_baseline(baseline_path) if baseline_path else None
     report = checker.check(
         list(logs), rules, _as_of(as_of), lang=lang or _default_lang(),
         show_passes=show_passes, default_tz=_zone(default_tz), field_map=_field_map(maps),
@@ -164,15 +173,60 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
         calendar=load_calendar(calendar_path) if calendar_path else None,
         engine=engine, cross_check=cross_check,
     )
+    if waivers is not None:
+        report = apply_waivers(report, waivers)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
     fmt = _resolve_format(fmt, output)
     stream = _open_output(output)
     try:
-        reporters.write(report, fmt, stream, fail_on=gate,
+        reporters.write(report, fmt, stream, fail_on=gate, rules=rules,
                         color=fmt == "text" and stream is sys.stdout and sys.stdout.isatty())
     finally:
         if stream is not sys.stdout:
             stream.close()
     return int(report.exit_code(gate))
+
+
+@cli.command(name="baseline", epilog=_EXIT_HELP)
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@click.option("--rules", "rules_path", metavar="PATH",
+              help="Rule file or folder (default: the bundled pack).")
+@click.option("--profile", "profile_path", metavar="FILE",
+              help="Company profile (default: profile.yaml beside the rules).")
+@click.option("--as-of", metavar="TIME",
+              help="Judge at this instant (RFC 3339 with offset, or 'now'); "
+                   "default: the latest event time.")
+@click.option("--select", multiple=True, metavar="IDS", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Leave these rules out.")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Read an envelope field from another column.")
+@click.option("--default-tz", metavar="TZ", help="Zone for timestamps without offset.")
+@click.option("--calendar", "calendar_path", metavar="FILE", help="Company calendar (YAML).")
+@click.option("--output", "-o", metavar="FILE", help="Write the baseline here (default: stdout).")
+def baseline_command(logs: tuple[str, ...], rules_path: str | None, profile_path: str | None,
+                     as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                     maps: tuple[str, ...], default_tz: str | None, calendar_path: str | None,
+                     output: str | None) -> int:
+    """Write a baseline of the current violations of LOG files, for 'check --baseline'.
+
+    Exits 0 when the baseline is written, whatever it holds.
+    """
+    rules = load_rules(rules_path, profile_path).select(_split_ids(select), _split_ids(ignore))
+    report = checker.check(
+        list(logs), rules, _as_of(as_of), default_tz=_zone(default_tz),
+        field_map=_field_map(maps),
+        calendar=load_calendar(calendar_path) if calendar_path else None,
+    )
+    data = baseline_json(report)
+    if output is None or output == "-":
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror}") from None
+    return int(ExitCode.COMPLIANT)
 
 
 @cli.command()

@@ -7,7 +7,8 @@ large audit with tens of thousands of findings cost more than reading the log.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -115,10 +116,87 @@ class Finding:
     reason: str | None = None
     message: str
     evidence: tuple[Evidence, ...] = ()
+    waiver: WaiverRef | None = None
+    new: bool | None = None
+    fingerprint: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", fingerprint(self))
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON-ready data."""
         return _plain(self)
+
+
+def fingerprint(finding: Finding) -> str:
+    """A stable identity of the obligation instance a finding judges (waivers, baselines, SARIF).
+
+    The first 32 hex digits of the SHA-256 of the UTF-8 text `rule_id NUL subject NUL anchor`,
+    where the anchor is `start:<event id>` when the instance has a start event, else
+    `stop:<event id>`, else `period:<group>/<period>`. Outcome, times, message and language
+    are left out, so a pending instance keeps its fingerprint when it becomes violated, and the
+    same log gives the same fingerprints in any record order and any report language. An event
+    without an `id` is known by `file:line`, which moves when the file changes: give ids.
+    """
+    if finding.start is not None:
+        anchor = f"start:{finding.start.id}"
+    elif finding.stop is not None:
+        anchor = f"stop:{finding.stop.id}"
+    else:
+        anchor = f"period:{finding.group or ''}/{finding.period or ''}"
+    text = "\0".join((finding.rule_id, finding.subject, anchor))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverRef:
+    """The waiver that covers a waived finding: why, who approved it, until when, where it is."""
+
+    reason: str
+    approved_by: str
+    expires: str
+    file: str
+    line: int
+
+
+class WaiverState(StrEnum):
+    """What became of a waiver: it covered violations, it had expired, or it matched none."""
+
+    APPLIED = "applied"
+    EXPIRED = "expired"
+    UNUSED = "unused"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverUse:
+    """One waiver of a waiver file and what became of it in this report.
+
+    `matched` counts the violations it covers; for an expired waiver, those it would have
+    covered (they stay violated).
+    """
+
+    rule_id: str
+    subject: str | None = None
+    pattern: str | None = None
+    reason: str
+    approved_by: str
+    expires: str
+    file: str
+    line: int
+    state: WaiverState
+    matched: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaselineUse:
+    """The baseline a report was compared with: violations new, known, and known but gone."""
+
+    path: str
+    as_of: str | None
+    entries: int
+    new: int
+    unchanged: int
+    absent: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,16 +293,21 @@ class Report:
     inputs: tuple[InputSummary, ...]
     rules: RulesInfo
     summary: tuple[RuleSummary, ...]
+    waivers: tuple[WaiverUse, ...] | None = None
+    baseline: BaselineUse | None = None
     findings: tuple[Finding, ...]
 
     def failing(self, fail_on: Severity | None, gated_rules: frozenset[str]) -> list[Finding]:
-        """Violations of the gated (stable) rules at or above `fail_on`; none when it is None."""
+        """Violations of the gated (stable) rules at or above `fail_on`; none when it is None.
+
+        Waived findings are not violations; with a baseline, only new violations count.
+        """
         if fail_on is None:
             return []
         return [
             f for f in self.findings
             if f.outcome is Outcome.VIOLATED and f.rule_id in gated_rules
-            and f.severity.rank >= fail_on.rank
+            and f.severity.rank >= fail_on.rank and f.new is not False
         ]
 
     def exit_code(self, fail_on: Severity | None = Severity.HIGH) -> ExitCode:

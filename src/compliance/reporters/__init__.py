@@ -17,6 +17,7 @@ _MODULES: dict[str, str] = {
     "text": "text",
     "json": "json",
     "html": "html",
+    "sarif": "sarif",
 }
 
 FORMATS = tuple(_MODULES)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ..durations import human_span, parse_iso_duration
 from ..findings import Finding, Report, Severity, Status
+from . import gate_notes
 
 _WORDS: dict[str, dict[str, Any]] = {
     "en": {
@@ -84,6 +85,11 @@ def write(report: Report, stream: IO[str], *, fail_on: Severity | None,
             console.print(f"  {rule_id}: {escape(note)}")
     console.print()
     _findings(console, report, words)
+    notes_lines = gate_notes.section(report)
+    for line in notes_lines:
+        console.print(escape(line))
+    if notes_lines:
+        console.print()
     _rejections(console, report, words)
     _verdict(console, report, words, fail_on)
 
@@ -161,6 +167,9 @@ def _finding_line(f: Finding, words: Mapping[str, Any], labels: dict[str, str],
         parts.append(f"{words['short']} {_span(f.short_by, lang)}")
     if f.reason:
         parts.append(f"{words['reason']}: {escape(f.reason)}")
+    note = gate_notes.finding_note(f, lang)
+    if note:
+        parts.append(escape(note))
     return "  ".join(parts)
 
 
