@@ -137,6 +137,36 @@ def test_filters_and_sorting_from_the_address(demo: tuple[Path, dict[str, Any]],
     assert subject in texts
 
 
+def test_an_address_opens_one_finding_with_its_timeline_and_evidence(
+        demo: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    page, data = demo
+    findings = data["findings"]
+    # A late reply whose clock was paused: start, pauses, due, stop and how late.
+    [n] = [i + 1 for i, f in enumerate(findings)
+           if f["paused"] and f["stop"] and f["overdue_by"]][:1]
+    f = findings[n - 1]
+    doc, log = render(page, tmp_path, f"open={n}")
+    assert_clean(doc, log)
+    detail = doc.by_id(f"finding-{n}")
+    assert f"{(n - 1) // PAGE + 1}" == doc.by_id("f-page").text()
+    text = detail.text()
+    assert f["message"] in text
+    steps = [li.text() for li in detail.find_all("li")]
+    stamps = [step[:16] for step in steps]
+    assert stamps == sorted(stamps)
+    short = [t.replace("T", " ")[:16] for t in (f["start"]["time"], f["due"], f["stop"]["time"])]
+    assert [s for s in stamps if s in short] == sorted(short)
+    assert any(f["start"]["id"] in step for step in steps)
+    assert any(f["stop"]["id"] in step for step in steps)
+    assert len(steps) == len({e["id"] for e in f["evidence"]} | {"due"})
+    [how] = detail.find_all("p", class_="how-late")
+    assert "late by" in how.text() and "paused" in how.text()
+    [evidence] = detail.find_all("table", class_="evidence")
+    rows = [[td.text() for td in tr.find_all("td")] for tr in evidence.find_all("tr")[1:]]
+    assert rows == [[e["id"], f"{e['file']}:{e['line']}", e["type"], e["time"]]
+                    for e in f["evidence"]]
+
+
 def test_hostile_event_data_stays_text_in_the_browser(tmp_path: Path) -> None:
     from test_html import HOSTILE_EVENTS, RULE, SCRIPT
 

@@ -28,6 +28,7 @@ _OUTCOMES = (Outcome.VIOLATED, Outcome.WAIVED, Outcome.PENDING, Outcome.NOT_EVAL
              Outcome.COMPLIANT)
 _SEVERITIES = tuple(Severity)
 _MAX_REJECTIONS = 200
+_CHART_RULES = 30
 _NONE = "—"
 
 # Lateness histogram bins: (upper bound in hours, label key); the last bin is open.
@@ -57,7 +58,15 @@ _WORDS: dict[str, dict[str, Any]] = {
         "charts": "Charts", "chart_rule": "Violations per rule",
         "chart_site": "Violations per site",
         "chart_late": "Lateness of violations (how far past the due time)",
-        "no_data": "Nothing to chart.",
+        "no_data": "Nothing to chart.", "other_rules": "{n} other rules",
+        "status_of": {"stable": "stable", "draft": "draft", "deprecated": "deprecated"},
+        "waivers": "Waivers", "subject_or_pattern": "Subject or pattern", "reason": "Reason",
+        "approved_by": "Approved by", "expires": "Expires", "waiver_state": "State",
+        "w_matched": "Violations covered", "where": "File:line",
+        "waiver_states": {"applied": "applied", "expired": "expired (no longer applies)",
+                          "unused": "unused (matched nothing)"},
+        "baseline": "Baseline {path}: {new} new violation(s), {unchanged} already in the "
+                    "baseline, {absent} of its {entries} entries gone",
         "late_bins": {"lt1h": "< 1 h", "1to4h": "1–4 h", "4to8h": "4–8 h", "8to24h": "8–24 h",
                       "1to2d": "1–2 d", "2to7d": "2–7 d", "7to30d": "7–30 d", "ge30d": "≥ 30 d"},
         "findings": "Findings", "filter_rule": "Rule", "filter_outcome": "Outcome",
@@ -86,7 +95,8 @@ _WORDS: dict[str, dict[str, Any]] = {
             "open_at_as_of": "still open at the report's as-of time", "elapsed": "elapsed",
             "paused": "paused", "late": "late by", "short": "short by",
             "evidence": "Evidence events", "ev_id": "Event id", "ev_where": "File:line",
-            "ev_type": "Type", "ev_time": "Time",
+            "ev_type": "Type", "ev_time": "Time", "new": "new: not in the baseline",
+            "known": "already in the baseline",
         },
     },
     "zh": {
@@ -108,7 +118,15 @@ _WORDS: dict[str, dict[str, Any]] = {
                           "期间取开始事件的时间(无则取完成时间,再无则取时限)。",
         "charts": "图表", "chart_rule": "各规则违规数", "chart_site": "各站点违规数",
         "chart_late": "违规逾期时长分布(超过时限多久)",
-        "no_data": "没有可绘制的数据。",
+        "no_data": "没有可绘制的数据。", "other_rules": "其他 {n} 条规则",
+        "status_of": {"stable": "稳定", "draft": "草案", "deprecated": "已弃用"},
+        "waivers": "豁免", "subject_or_pattern": "对象或模式", "reason": "原因",
+        "approved_by": "批准人", "expires": "到期", "waiver_state": "状态",
+        "w_matched": "覆盖的违规", "where": "文件:行",
+        "waiver_states": {"applied": "已生效", "expired": "已过期(不再适用)",
+                          "unused": "未使用(没有匹配项)"},
+        "baseline": "基线 {path}:新增违规 {new} 项,基线中已有 {unchanged} 项,"
+                    "基线的 {entries} 项中已消失 {absent} 项",
         "late_bins": {"lt1h": "< 1 小时", "1to4h": "1–4 小时", "4to8h": "4–8 小时",
                       "8to24h": "8–24 小时", "1to2d": "1–2 天", "2to7d": "2–7 天",
                       "7to30d": "7–30 天", "ge30d": "≥ 30 天"},
@@ -137,6 +155,7 @@ _WORDS: dict[str, dict[str, Any]] = {
             "open_at_as_of": "判定时点仍未完成", "elapsed": "用时", "paused": "暂停",
             "late": "逾期", "short": "不足", "evidence": "证据事件", "ev_id": "事件编号",
             "ev_where": "文件:行", "ev_type": "类型", "ev_time": "时间",
+            "new": "新增:基线中没有", "known": "基线中已有",
         },
     },
 }
@@ -247,6 +266,7 @@ def render(report: Report, *, fail_on: Severity | None = None) -> Iterator[str]:
     yield from _breakdowns(report, words, tallies)
     yield from _charts(report, words, tallies)
     yield from _findings(report, words, tallies)
+    yield from _waivers(report, words)
     yield from _rejections(report, words)
     yield "</main>\n"
     js_words = words["js"] | {"outcome": words["outcome"], "sev": words["sev"]}
@@ -314,6 +334,12 @@ def _headline(report: Report, words: dict[str, Any], fail_on: Severity | None) -
                f'<div class="value" id="h-{key}" data-value="{_e(raw)}">{_e(shown)}</div></div>\n')
     yield "</div>\n"
     yield f'<p class="note">{_e(words["rate_note"])}</p>\n'
+    baseline = getattr(report, "baseline", None)
+    if baseline is not None:
+        text = words["baseline"].format(path=baseline.path, new=baseline.new,
+                                        unchanged=baseline.unchanged, absent=baseline.absent,
+                                        entries=baseline.entries)
+        yield f'<p class="note" id="baseline">{_e(text)}</p>\n'
     if fail_on is None:
         yield f'<p class="verdict" id="verdict">{_e(words["gate_off"])}</p>\n'
     else:
@@ -347,7 +373,8 @@ def _rules(report: Report, words: dict[str, Any]) -> Iterator[str]:
         raw = "" if s.compliance_rate is None else f"{s.compliance_rate:.6f}"
         yield (f'<tr data-rule="{_e(s.rule_id)}"><td class="id">{_e(s.rule_id)}</td>'
                f"<td>{_e(title)}</td>"
-               f"<td>{_e(words['sev'][s.severity.value])}</td><td>{_e(s.status.value)}</td>"
+               f"<td>{_e(words['sev'][s.severity.value])}</td>"
+               f"<td>{_e(words['status_of'][s.status.value])}</td>"
                f'<td class="n" data-col="instances">{s.instances}</td>{cells}'
                f'<td class="n" data-col="cancelled">{s.cancelled}</td>'
                f'<td class="n" data-col="rate" data-value="{raw}">{_pct(s.compliance_rate)}'
@@ -355,8 +382,8 @@ def _rules(report: Report, words: dict[str, Any]) -> Iterator[str]:
     yield "</tbody></table>\n</div>\n"
     drafts = [s.rule_id for s in report.summary if s.status is not Status.STABLE]
     if drafts:
-        yield (f'<p class="note" id="drafts">{_e(words["status"])} ≠ stable ({len(drafts)}): '
-               f'{_e(words["draft"])}</p>\n')
+        yield (f'<p class="note" id="drafts">{_e(words["status_of"]["draft"])} '
+               f'({len(drafts)}): {_e(words["draft"])}</p>\n')
     notes = [(s.rule_id, n) for s in report.summary for n in s.notes]
     if notes:
         yield f'<h3>{_e(words["notes"])}</h3>\n<ul id="rule-notes">\n'
@@ -439,13 +466,18 @@ def _vbar_chart(chart_id: str, title: str, items: Sequence[tuple[str, int]],
 
 def _charts(report: Report, words: dict[str, Any], tallies: _Tallies) -> Iterator[str]:
     yield f'<section id="charts">\n<h2>{_e(words["charts"])}</h2>\n<div class="grid">\n'
-    per_rule = sorted(tallies.per_rule_violated.items(), key=lambda kv: (-kv[1], kv[0]))
-    yield from _hbar_chart("chart-rule", words["chart_rule"], per_rule, words["no_data"])
     per_site = sorted(tallies.per_site_violated.items(), key=lambda kv: (kv[0] == _NONE, kv[0]))
     yield from _hbar_chart("chart-site", words["chart_site"], per_site, words["no_data"])
     bins = [(words["late_bins"][key], n) for (_, key), n in zip(_LATE_BINS, tallies.late_bins,
                                                                  strict=True)]
     yield from _vbar_chart("chart-late", words["chart_late"], bins, words["no_data"])
+    # The rules with most violations, the rest in one bar: the rule table lists every count.
+    per_rule = sorted(tallies.per_rule_violated.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(per_rule) > _CHART_RULES:
+        rest = per_rule[_CHART_RULES - 1:]
+        per_rule = per_rule[:_CHART_RULES - 1]
+        per_rule.append((words["other_rules"].format(n=len(rest)), sum(n for _, n in rest)))
+    yield from _hbar_chart("chart-rule", words["chart_rule"], per_rule, words["no_data"])
     yield "</div>\n</section>\n"
 
 
@@ -468,6 +500,28 @@ def _findings(report: Report, words: dict[str, Any], tallies: _Tallies) -> Itera
     yield ('<table id="f-table"><thead><tr id="f-head"></tr></thead>'
            '<tbody id="f-rows"></tbody></table>\n')
     yield f'<p class="note" id="f-empty" hidden>{_e(words["empty"])}</p>\n</section>\n'
+
+
+def _waivers(report: Report, words: dict[str, Any]) -> Iterator[str]:
+    uses = getattr(report, "waivers", None)
+    if not uses:
+        return
+    yield f'<section id="waivers">\n<h2>{_e(words["waivers"])} ({len(uses)})</h2>\n'
+    yield '<div class="scroll">\n<table id="waivers-table"><thead><tr>'
+    for key in ("rule", "subject_or_pattern", "reason", "approved_by", "expires", "waiver_state"):
+        yield f"<th>{_e(words[key])}</th>"
+    yield f'<th class="n">{_e(words["w_matched"])}</th><th>{_e(words["where"])}</th></tr></thead>\n'
+    yield "<tbody>\n"
+    for use in uses:
+        state = str(getattr(use.state, "value", use.state))
+        target = use.subject if use.subject is not None else (use.pattern or "")
+        yield (f'<tr data-state="{_e(state)}"><td class="id">{_e(use.rule_id)}</td>'
+               f"<td>{_e(target)}</td><td>{_e(use.reason)}</td><td>{_e(use.approved_by)}</td>"
+               f"<td>{_e(use.expires)}</td>"
+               f'<td class="w-{_e(state)}">{_e(words["waiver_states"].get(state, state))}</td>'
+               f'<td class="n" data-col="matched">{use.matched}</td>'
+               f"<td><code>{_e(use.file)}:{use.line}</code></td></tr>\n")
+    yield "</tbody></table>\n</div>\n</section>\n"
 
 
 def _rejections(report: Report, words: dict[str, Any]) -> Iterator[str]:
@@ -557,6 +611,7 @@ def _finding_row(f: Finding, index: _Index, lang: str) -> list[Any]:
         [[ev.id, index.files[ev.file], ev.line, index.types[ev.type], ev.time]
          for ev in f.evidence],                                  # 19
         waiver,                                                  # 20
+        getattr(f, "new", None),                                 # 21 new since the baseline
     ]
 
 

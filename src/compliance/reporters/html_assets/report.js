@@ -31,8 +31,12 @@
       get: function (f) { return f[10] === null ? -1 : f[10]; },
       show: function (f) { return f[11] || ""; }}
   ];
-  var state = {rule: "", outcome: "", site: "", staff: "", q: "", sort: "n", dir: "asc", page: 0};
+  // `open`: the number (1-based, in report order) of a finding shown with its details, so that
+  // an address can point at one finding.
+  var state = {rule: "", outcome: "", site: "", staff: "", q: "", sort: "n", dir: "asc", page: 0,
+    open: ""};
   var open = {};
+  var jump = false;
   var haystack = null;
   var view = [];
 
@@ -65,6 +69,13 @@
         state[key] = key === "page" ? Math.max(0, (parseInt(value, 10) || 1) - 1) : value;
       }
     });
+    var n = parseInt(state.open, 10);
+    if (n >= 1 && n <= F.length) {
+      open[n - 1] = true;
+      jump = true;
+    } else {
+      state.open = "";
+    }
   }
   function writeHash() {
     var parts = [];
@@ -155,6 +166,7 @@
     if (f[18]) { facts.push(W.due_basis + ": " + f[18]); }
     if (f[17]) { facts.push(W.reason + ": " + f[17]); }
     if (f[20]) { facts.push(W.waiver + ": " + f[20]); }
+    if (f[21] === true) { facts.push(W.new); } else if (f[21] === false) { facts.push(W.known); }
     facts.forEach(function (t) { box.appendChild(el("p", "note", t)); });
     box.appendChild(el("h3", null, W.timeline));
     var steps = [];
@@ -247,6 +259,7 @@
 
   function detailRow(i) {
     var tr = el("tr", "detail");
+    tr.id = "finding-" + (i + 1);
     var td = el("td");
     td.colSpan = columns.length;
     td.appendChild(detail(i));
@@ -281,6 +294,11 @@
 
   function update() {
     compute();
+    if (jump) {
+      var at = view.indexOf(Number(state.open) - 1);
+      if (at >= 0) { state.page = Math.floor(at / PAGE); }
+      jump = false;
+    }
     renderHead();
     renderTally();
     renderRows();
@@ -327,10 +345,13 @@
       if (open[i]) {
         delete open[i];
         if (tr.nextSibling && tr.nextSibling.className === "detail") { tr.nextSibling.remove(); }
+        if (state.open === String(i + 1)) { state.open = ""; }
       } else {
         open[i] = true;
         tr.after(detailRow(i));
+        state.open = String(i + 1);
       }
+      writeHash();
     });
   }
 
@@ -338,6 +359,8 @@
   setupControls();
   update();
   byId("f-total").textContent = String(F.length);
+  var target = state.open && byId("finding-" + state.open);
+  if (target && target.previousSibling) { target.previousSibling.scrollIntoView(); }
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "1");
 }());
