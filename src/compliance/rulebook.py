@@ -24,7 +24,7 @@ from .profile import Profile, substitute
 
 RULE_SUFFIXES = (".yaml", ".yml")
 # Files of a rule pack that describe the pack rather than hold a rule.
-PACK_FILES = frozenset({"catalogue-coverage", "profile"})
+PACK_FILES = frozenset({"catalogue-coverage", "ids", "profile"})
 
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 Lines = dict[tuple[Any, ...], int]
