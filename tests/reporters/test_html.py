@@ -261,3 +261,48 @@ def test_the_cli_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     doc = parse(out.read_text(encoding="utf-8"))
     assert doc.by_id("title").text() == "合规检查报告"
     assert "不通过" in doc.by_id("verdict").text()
+
+
+def test_waivers_and_the_baseline_are_shown(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    first = check(DEMO, load_rules(), as_of=QUARTER_END, lang="en").to_dict()
+    violated = [f for f in first["findings"] if f["outcome"] == "violated"]
+    waived, other = violated[0], violated[1]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        f"  - rule_id: {waived['rule_id']}\n    subject: {json.dumps(waived['subject'])}\n"
+        "    reason: <b>engineer's report</b>\n    approved_by: 品控部 王经理\n"
+        "    expires: 2025-12-31\n"
+        f"  - rule_id: {other['rule_id']}\n    subject: {json.dumps(other['subject'])}\n"
+        "    reason: old\n    approved_by: QA\n    expires: 2025-01-31\n"
+        "  - rule_id: CMP-002\n    pattern: complaint_id=NOPE-*\n"
+        "    reason: never\n    approved_by: QA\n    expires: 2025-12-31\n",
+        encoding="utf-8")
+    baseline = tmp_path / "baseline.json"
+    assert run(["baseline", str(DEMO), "--as-of", "2025-09-01T00:00:00+08:00",
+                "-o", str(baseline)]) == 0
+    options = ["check", str(DEMO), "--as-of", QUARTER_END, "--lang", "en", "--waivers",
+               str(waivers), "--baseline", str(baseline)]
+    run([*options, "--format", "json", "-o", str(tmp_path / "r.json")])
+    run([*options, "--format", "html", "-o", str(tmp_path / "r.html")])
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    doc = parse(text)
+    assert "<b>engineer" not in text
+    states = [(str(tr.attrs["data-state"]), numbers(tr)["matched"])
+              for tr in doc.by_id("waivers-table").find_all("tr") if "data-state" in tr.attrs]
+    assert states == [(w["state"], str(w["matched"])) for w in data["waivers"]]
+    assert [s for s, _ in states] == ["applied", "expired", "unused"]
+    waived_total = sum(s["outcomes"]["waived"] for s in data["summary"])
+    assert waived_total == 1
+    assert doc.by_id("h-waived").text() == "1"
+    rows = data_block(doc)["f"]
+    [row] = [r for r, f in zip(rows, data["findings"], strict=True) if f["outcome"] == "waived"]
+    assert row[2] == waived["subject"]
+    assert "<b>engineer's report</b>" in row[20] and "品控部 王经理" in row[20]
+    assert [r[21] for r in rows] == [f["new"] for f in data["findings"]]
+    b = data["baseline"]
+    assert doc.by_id("baseline").text() == (
+        f"Baseline {b['path']}: {b['new']} new violation(s), {b['unchanged']} already in the "
+        f"baseline, {b['absent']} of its {b['entries']} entries gone")
