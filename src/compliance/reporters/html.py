@@ -72,8 +72,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "findings": "Findings", "filter_rule": "Rule", "filter_outcome": "Outcome",
         "filter_site": "Site", "filter_staff": "Staff", "filter_text": "Search",
         "search_hint": "subject, event id, message …",
-        "prev": "Previous", "next": "Next", "page": "Page", "of": "of",
-        "showing": "Showing", "matched": "matching", "total": "findings in all",
+        "prev": "Previous", "next": "Next", "page": "Page {page} of {pages}",
+        "showing": "Showing {from}–{to} of {matched} matching, {total} findings in all",
         "empty": "No finding matches the filters.",
         "noscript": "The findings table needs JavaScript; the JSON report lists every finding.",
         "click_hint": "Click a row for its timeline and evidence.",
@@ -133,8 +133,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "findings": "发现项", "filter_rule": "规则", "filter_outcome": "结果",
         "filter_site": "站点", "filter_staff": "员工", "filter_text": "搜索",
         "search_hint": "对象、事件编号、说明……",
-        "prev": "上一页", "next": "下一页", "page": "第", "of": "页,共",
-        "showing": "显示", "matched": "条符合", "total": "条发现项",
+        "prev": "上一页", "next": "下一页", "page": "第 {page} / {pages} 页",
+        "showing": "显示第 {from}–{to} 条,符合条件 {matched} 条,发现项共 {total} 条",
         "empty": "没有符合筛选条件的发现项。",
         "noscript": "发现项表格需要启用 JavaScript;JSON 报告列出全部发现项。",
         "click_hint": "点击一行查看时间线和证据事件。",
@@ -490,11 +490,10 @@ def _findings(report: Report, words: dict[str, Any], tallies: _Tallies) -> Itera
            f'placeholder="{_e(words["search_hint"])}"></label>\n</div>\n')
     yield '<p class="tally" id="f-tally"></p>\n'
     yield (f'<div class="pager"><button type="button" id="f-prev">{_e(words["prev"])}</button>'
-           f'<span>{_e(words["page"])} <b id="f-page"></b> {_e(words["of"])} <b id="f-pages"></b>'
-           f'</span><button type="button" id="f-next">{_e(words["next"])}</button>'
-           f'<span class="note">{_e(words["showing"])} <b id="f-from"></b>–<b id="f-to"></b>, '
-           f'<b id="f-matched"></b> {_e(words["matched"])}, <b id="f-total"></b> '
-           f'{_e(words["total"])}</span></div>\n')
+           f'<span>{_slots(words["page"], "page", "pages")}</span>'
+           f'<button type="button" id="f-next">{_e(words["next"])}</button>'
+           f'<span class="note">{_slots(words["showing"], "from", "to", "matched", "total")}'
+           "</span></div>\n")
     yield f'<p class="note">{_e(words["click_hint"])}</p>\n'
     yield f'<noscript><p>{_e(words["noscript"])}</p></noscript>\n'
     yield ('<table id="f-table"><thead><tr id="f-head"></tr></thead>'
@@ -522,6 +521,14 @@ def _waivers(report: Report, words: dict[str, Any]) -> Iterator[str]:
                f'<td class="n" data-col="matched">{use.matched}</td>'
                f"<td><code>{_e(use.file)}:{use.line}</code></td></tr>\n")
     yield "</tbody></table>\n</div>\n</section>\n"
+
+
+def _slots(template: str, *names: str) -> str:
+    """The escaped template with each `{name}` made an empty `<b id="f-name">` for the script."""
+    out = _e(template)
+    for name in names:
+        out = out.replace("{" + name + "}", f'<b id="f-{name}"></b>')
+    return out
 
 
 def _rejections(report: Report, words: dict[str, Any]) -> Iterator[str]:
