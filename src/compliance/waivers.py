@@ -128,6 +128,7 @@ def apply_waivers(report: Report, waivers: Iterable[PlacedWaiver]) -> Report:
     waived_per_rule: dict[str, int] = {}
     findings: list[Finding] = []
     before: list[Finding] = []  # the violations that become waived
+    after: list[Finding] = []  # and what they become
     for finding in report.findings:
         candidates = by_rule.get(finding.rule_id) if finding.outcome is Outcome.VIOLATED else None
         cover = None
@@ -144,10 +145,11 @@ def apply_waivers(report: Report, waivers: Iterable[PlacedWaiver]) -> Report:
             continue
         p = placed[cover]
         before.append(finding)
-        findings.append(dataclasses.replace(
+        after.append(dataclasses.replace(
             finding, outcome=Outcome.WAIVED,
             waiver=WaiverRef(reason=p.waiver.reason, approved_by=p.waiver.approved_by,
                              expires=p.waiver.expires.isoformat(), file=p.file, line=p.line)))
+        findings.append(after[-1])
         waived_per_rule[finding.rule_id] = waived_per_rule.get(finding.rule_id, 0) + 1
     uses = tuple(
         WaiverUse(rule_id=p.waiver.rule_id, subject=p.waiver.subject, pattern=p.waiver.pattern,
@@ -163,7 +165,6 @@ def apply_waivers(report: Report, waivers: Iterable[PlacedWaiver]) -> Report:
     if before and getattr(report, "breakdowns", None) is not None:
         from . import breakdowns
 
-        after = [f for f in findings if f.waiver is not None and f.outcome is Outcome.WAIVED]
         counts = breakdowns.recount(report.breakdowns, before, after)  # type: ignore[arg-type]
         report = dataclasses.replace(report, breakdowns=counts)
     return report

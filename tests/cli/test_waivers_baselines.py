@@ -246,6 +246,14 @@ def test_the_text_report_shows_waived_findings_and_the_waivers(
                      "--format", "text", "--lang", "en", "--waivers", str(waivers))
     assert "waived: engineer's report awaited (approved by 品控部 王经理, until 2025-03-31)" in out
     assert "Waivers (4)" in out
+    header = next(line for line in out.splitlines() if line.startswith("Rule "))
+    assert header.split()[4:8] == ["Compliant", "Violated", "Waived", "Pending"]
+    row = next(line for line in out.splitlines() if line.startswith("CMP-002 "))
+    # instances 4: compliant 1, violated 1 (C-4), waived 1 (C-1), pending 1
+    assert row.split()[-8:-3] == ["4", "1", "1", "1", "1"]
+    _, plain, _ = call(capsys, "check", str(log), "--rules", str(pack), "--as-of", AS_OF,
+                       "--format", "text", "--lang", "en")
+    assert "Waived" not in plain and "Waivers" not in plain
     assert (f"  EXPIRED  CMP-002 pattern complaint_id=C-4*: expired on 2025-03-03: "
             f"1 violation(s) no longer waived; reason: old backlog; approved by QA; "
             f"expires 2025-03-03 ({waivers}:7)") in out

@@ -243,3 +243,43 @@ def test_the_demo_export_gives_valid_sarif(capsys: pytest.CaptureFixture[str],
         f["fingerprint"] for f in report["findings"]]
     assert len(log["runs"][0]["tool"]["driver"]["rules"]) == len(report["rules"]["ids"])
     assert all("help" in r for r in log["runs"][0]["tool"]["driver"]["rules"])
+
+
+PERIODIC = """\
+id: AUD-009
+name: audit-monthly
+title: 每月审计
+title_en: Monthly audit
+severity: medium
+source: [{document: d, section: "2", quote: q}]
+kind: periodic
+event: {type: audit_done}
+every: month
+group_by: site
+min_count: 1
+docs: {rationale: r, audit_procedure: a, remediation: m}
+"""
+
+
+def test_an_absence_is_located_at_the_input_logs(work: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # S1 held its March audit; S2 (seen on a visit) held none: violated, with no event to show.
+    (work / "rules" / "audit").mkdir()
+    (work / "rules" / "audit" / "audit-monthly.yaml").write_text(PERIODIC, encoding="utf-8")
+    (work / "logs" / "audits.jsonl").write_text(
+        '{"id": "a1", "type": "audit_done", "time": "2025-03-01T10:00:00+08:00", "site": "S1"}\n'
+        '{"id": "a2", "type": "visit", "time": "2025-03-02T10:00:00+08:00", "site": "S2"}\n',
+        encoding="utf-8")
+    code, out = call(capsys, "check", "logs/audits.jsonl", "logs/export.jsonl", "--rules",
+                     "rules", "--select", "AUD-009", "--as-of", "2025-04-01T00:00:00+08:00",
+                     "--format", "sarif", "--fail-on", "medium")
+    assert code == 1
+    [result] = valid(out)["runs"][0]["results"]
+    assert result["level"] == "warning" and result["kind"] == "fail"
+    assert result["properties"]["subject"] == "site=S2 2025-03"
+    assert result["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "logs/audits.jsonl"}}},
+        {"physicalLocation": {"artifactLocation": {"uri": "logs/export.jsonl"}}}]
+    assert "relatedLocations" not in result
+    assert result["partialFingerprints"]["complianceFingerprint/v1"] == fp(
+        "AUD-009", "site=S2 2025-03", "period:S2/2025-03")

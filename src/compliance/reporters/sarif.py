@@ -11,7 +11,8 @@ Mapping:
   --show-passes) → pass. SARIF wants level `none` for every kind but fail.
 - `partialFingerprints["complianceFingerprint/v1"]` is `compliance.findings.fingerprint`.
 - `locations`: the first evidence event's log file and line; `relatedLocations`: every evidence
-  event. Events given as dicts (no file) have no location.
+  event. A finding without evidence (an absence) is located at the input logs as a whole (no
+  region). Events given as dicts (no file) give no location.
 - `suppressions`: a waived finding has one, kind external, status accepted, justification = the
   waiver's reason, located at the waiver in its file.
 - `baselineState` (with --baseline): violations new or unchanged.
@@ -71,6 +72,7 @@ def write(report: Report, stream: IO[str], *, rules: Iterable[RuleFacts] | None 
     files = {rule.id: rule for rule in rules or ()}
     descriptors = [_descriptor(s, files.get(s.rule_id), report.lang) for s in report.summary]
     index = {s.rule_id: i for i, s in enumerate(report.summary)}
+    logs = tuple(artifact_uri(i.path) for i in report.inputs if not i.path.startswith("<"))
     run_head = {
         "tool": {"driver": {"name": report.tool.name, "version": report.tool.version,
                             "rules": descriptors}},
@@ -83,7 +85,7 @@ def write(report: Report, stream: IO[str], *, rules: Iterable[RuleFacts] | None 
     separator = "\n"
     for finding in report.findings:
         stream.write(separator)
-        stream.write(orjson.dumps(_result(finding, index)).decode("utf-8"))
+        stream.write(orjson.dumps(_result(finding, index, logs)).decode("utf-8"))
         separator = ",\n"
     stream.write("\n]}\n]}\n")
 
@@ -125,7 +127,7 @@ def _descriptor(summary: RuleSummary, rule: RuleFacts | None, lang: str) -> dict
     return descriptor
 
 
-def _result(finding: Finding, index: Mapping[str, int]) -> dict[str, Any]:
+def _result(finding: Finding, index: Mapping[str, int], logs: Sequence[str]) -> dict[str, Any]:
     kind = _KIND[finding.outcome]
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -142,6 +144,11 @@ def _result(finding: Finding, index: Mapping[str, int]) -> dict[str, Any]:
             _location(e) | {"id": i, "message": {"text": f"{e.id} {e.type} {e.time}"}}
             for i, e in enumerate(placed)
         ]
+    elif logs:
+        # An absence (a period without the duty, a KPI short of its bound) has no event: it
+        # was found in the logs as a whole, and code-scanning tools want a location.
+        result["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": uri}}}
+                               for uri in logs]
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.waiver is not None:
         w = finding.waiver

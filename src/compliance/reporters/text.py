@@ -23,6 +23,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "rule": "Rule", "name": "Title", "severity": "Severity", "instances": "Instances",
         "compliant": "Compliant", "violated": "Violated", "pending": "Pending",
         "not_evaluated": "Not eval.", "cancelled": "Cancelled", "rate": "Rate",
+        "waived": "Waived",
         "findings": "Findings", "no_findings": "No findings.",
         "start": "start", "due": "due", "earliest": "not before", "count": "count",
         "value": "value", "stop": "stop", "late": "late by",
@@ -42,6 +43,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "rule": "规则", "name": "标题", "severity": "严重度", "instances": "实例",
         "compliant": "合规", "violated": "违规", "pending": "未到期",
         "not_evaluated": "无法判定", "cancelled": "已撤销", "rate": "合规率",
+        "waived": "已豁免",
         "findings": "发现项", "no_findings": "没有发现项。",
         "start": "开始", "due": "时限", "earliest": "最早结束", "count": "次数",
         "value": "指标", "stop": "完成", "late": "逾期",
@@ -96,13 +98,18 @@ def write(report: Report, stream: IO[str], *, fail_on: Severity | None,
 
 def _summary_table(report: Report, words: Mapping[str, Any]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("rule", "name", "severity", "instances", "compliant", "violated", "pending",
-                   "not_evaluated", "cancelled", "rate"):
+    # A waived column only when waivers were given or a finding is waived.
+    waived = report.waivers is not None or any(s.outcomes.waived for s in report.summary)
+    for column in ("rule", "name", "severity", "instances", "compliant", "violated",
+                   *(("waived",) if waived else ()), "pending", "not_evaluated", "cancelled",
+                   "rate"):
         justify: Literal["left", "right"] = (
             "left" if column in ("rule", "name", "severity") else "right"
         )
         if column == "name":
-            table.add_column(str(words[column]), justify=justify, min_width=30, ratio=1)
+            # fold: a Chinese title has no spaces to wrap at and would be cut short.
+            table.add_column(str(words[column]), justify=justify, min_width=30, ratio=1,
+                             overflow="fold")
         else:
             table.add_column(str(words[column]), justify=justify, no_wrap=True)
     for s in report.summary:
@@ -112,7 +119,8 @@ def _summary_table(report: Report, words: Mapping[str, Any]) -> Table:
             s.rule_id, escape(s.title if report.lang == "zh" else s.title_en), s.severity.value,
             str(s.instances), str(s.outcomes.compliant),
             f"[red]{violated}[/red]" if s.outcomes.violated else violated,
-            str(s.outcomes.pending), str(s.outcomes.not_evaluated), str(s.cancelled), rate,
+            *((str(s.outcomes.waived),) if waived else ()), str(s.outcomes.pending),
+            str(s.outcomes.not_evaluated), str(s.cancelled), rate,
         )
     return table
 
