@@ -426,3 +426,23 @@ def test_library_errors_are_check_errors(tmp_path: Path) -> None:
         load_baseline(write(tmp_path, "b.json", "{}"))
     with pytest.raises(CheckError):
         load_waivers(write(tmp_path, "w.yaml", "waivers: 3\n"))
+
+
+def test_waivers_move_the_breakdowns_too(tmp_path: Path, pack: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    log = write_log(tmp_path, EVENTS)
+    waivers = write(tmp_path, "waivers.yaml", WAIVERS)
+    _, out, _ = call(capsys, "check", str(log), "--rules", str(pack), "--as-of", AS_OF,
+                     "--format", "json", "--waivers", str(waivers))
+    report = json.loads(out)
+    if report.get("breakdowns") is None:
+        pytest.skip("this report has no breakdowns")
+    sites = {row["key"]: row for row in report["breakdowns"]["site"]}
+    # S1: C-1 of both rules, both waived. No site: C-2 pending twice, C-3 compliant twice,
+    # C-4 violated (CMP-002, its waiver expired) and waived (CMP-003).
+    assert {k: v for k, v in sites["S1"].items() if k != "key"} == {
+        "instances": 2, "compliant": 0, "violated": 0, "pending": 0, "not_evaluated": 0,
+        "waived": 2, "compliance_rate": 0.0}
+    assert {k: v for k, v in sites[None].items() if k != "key"} == {
+        "instances": 6, "compliant": 2, "violated": 1, "pending": 2, "not_evaluated": 0,
+        "waived": 1, "compliance_rate": 0.5}
