@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from . import workers
+from . import breakdowns, workers
 from .__about__ import __version__
 from .calendars import CalendarBook, CalendarOverlay
 from .durations import to_datetime, to_us
@@ -146,9 +146,13 @@ def _check(
     )
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
-    for result in _finish(evaluators, judged_at, facts, engine, cross_check):
+    passes = []
+    results = _finish(evaluators, judged_at, facts, engine, cross_check)
+    for evaluator, result in zip(evaluators, results, strict=True):
         summaries.append(result.summary)
         findings.extend(result.findings)
+        passes.append((evaluator.tally.passes if result.passes is None else result.passes,
+                       evaluator.tz))
     return Report(
         tool=ToolInfo(name="compliance", version=tool_version()),
         as_of=to_datetime(judged_at, _report_zone(rules)).isoformat(),
@@ -158,6 +162,7 @@ def _check(
             RuleChange(rule_id=o.rule_id, change=o.change, reason=o.reason)
             for o in rules.overrides)),
         summary=tuple(summaries),
+        breakdowns=breakdowns.compute(findings, passes),
         findings=tuple(findings),
     )
 

@@ -304,7 +304,7 @@ class _StartStop(_Correlator):
                               f"{self.outcomes} ended (the durable correlation lost some)")
         ev = self.ev
         notes = ev.key_notes(self.start_selector(), self.starts, self.without_key)
-        return RuleResult(ev.sorted_findings(), ev.summary(notes))
+        return RuleResult(ev.sorted_findings(), ev.summary(notes), passes=ev.tally.passes)
 
     def start_selector(self) -> Any:
         return self.ev.rule.start
@@ -579,7 +579,7 @@ class _PrecedenceCorrelator(_Correlator):
     def result(self, as_of: int) -> RuleResult:
         ev = self.ev
         notes = ev.key_notes(ev.rule.event, self.events, self.without_key)
-        return RuleResult(ev.sorted_findings(), ev.summary(notes))
+        return RuleResult(ev.sorted_findings(), ev.summary(notes), passes=ev.tally.passes)
 
 
 class _ForbiddenCorrelator(_Correlator):
@@ -609,7 +609,8 @@ class _ForbiddenCorrelator(_Correlator):
             self.ev.violation(item[4], item[5])
 
     def result(self, as_of: int) -> RuleResult:
-        return RuleResult(self.ev.sorted_findings(), self.ev.summary([]))
+        return RuleResult(self.ev.sorted_findings(), self.ev.summary([]),
+                          passes=self.ev.tally.passes)
 
 
 CORRELATORS: dict[str, type[_Correlator]] = {

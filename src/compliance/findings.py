@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from .breakdowns import Breakdowns  # it imports this module: a cycle at run time
 
 
 class Outcome(StrEnum):
@@ -293,6 +296,8 @@ class Report:
     inputs: tuple[InputSummary, ...]
     rules: RulesInfo
     summary: tuple[RuleSummary, ...]
+    # Per site, staff, week and month (compliance.breakdowns); None only in hand-made reports.
+    breakdowns: Breakdowns | None = None
     waivers: tuple[WaiverUse, ...] | None = None
     baseline: BaselineUse | None = None
     findings: tuple[Finding, ...]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from ..breakdowns import PassCounts
 from ..calendars import CalendarBook, Reckoning
 from ..durations import Duration, human_span, to_datetime
 from ..events import EventRef, TimeParser
@@ -47,6 +48,8 @@ class RuleResult:
 
     findings: list[Finding]
     summary: RuleSummary
+    # Compliant instances not among the findings (Tally.passes), when the evaluator ran elsewhere.
+    passes: PassCounts | None = None
 
 
 @dataclass
@@ -56,6 +59,14 @@ class Tally:
     outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     cancelled: int = 0
     unmatched_stops: int = 0
+    # Compliant instances that are not findings, by site, staff and time: the breakdowns per
+    # site, staff, week and month (compliance.breakdowns) count them with the findings.
+    passes: PassCounts = field(default_factory=PassCounts)
+
+    def passed(self, site: str | None, staff: str | None, ts: int) -> None:
+        """Count a compliant instance that is not listed as a finding."""
+        self.outcomes[Outcome.COMPLIANT] += 1
+        self.passes.add(site, staff, ts)
 
     def counts(self) -> OutcomeCounts:
         """The outcome counts as a report value."""
@@ -133,9 +144,21 @@ class Evaluator(ABC):
 
     def record(self, outcome: Outcome, start: EventRef, finding: Finding) -> None:
         """Count an outcome and keep its finding (passes only when they are asked for)."""
-        self.tally.outcomes[outcome] += 1
         if outcome is not Outcome.COMPLIANT or self.show_passes:
+            self.tally.outcomes[outcome] += 1
             self.findings.append((finding.subject, start.ts, start.ident, finding))
+        else:
+            self.tally.passed(finding.site, finding.staff, start.ts)
+
+    def passed(self, start: EventRef, stop: EventRef | None = None, *,
+               ts: int | None = None) -> None:
+        """Count a compliant instance without building its finding (passes not asked for).
+
+        Site and staff are the finding's (`people`); the instance is dated by `ts`, else by its
+        start: the time its finding would show first (start, else stop, else due).
+        """
+        site, staff = self.people(start, stop)
+        self.tally.passed(site, staff, start.ts if ts is None else ts)
 
     def finding(self, outcome: Outcome, **facts: Any) -> Finding:
         """A finding of this rule."""

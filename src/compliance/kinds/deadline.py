@@ -147,6 +147,11 @@ class DeadlineEvaluator(Evaluator):
         starts = without_key = 0
         within_us, quiet = self.within_us, not self.show_passes
         met = 0
+        tally = self.tally
+        if self.items:
+            tally.passes.by_local_day(self.tz, self.items[0][0], min(self.items[-1][0], as_of))
+        passes, shift, width = tally.passes.counts, tally.passes.shift, tally.passes.width
+        passes_get = passes.get
         for ts, rank, _, _, ref, key, extra in self.items:
             if ts > as_of:
                 break
@@ -178,6 +183,10 @@ class DeadlineEvaluator(Evaluator):
                     if quiet and pause is None and due is not None and ts <= due:
                         # Most instances are met: count them without building a finding.
                         met += 1
+                        start = instance.start
+                        bucket = (start.site or ref.site, start.staff or ref.staff,
+                                  (start.ts + shift) // width)
+                        passes[bucket] = passes_get(bucket, 0) + 1
                     else:
                         self._judge(instance, key, ts, ref, pause)
             elif rank == CANCEL:
@@ -249,7 +258,7 @@ class DeadlineEvaluator(Evaluator):
             self._judge_unknown(instance, key, at, stop, refs)
             return
         if stop is not None and at <= due and not self.show_passes:
-            self.tally.outcomes[COMPLIANT] += 1
+            self.passed(start, stop)
             return
         elapsed = at - start.ts
         lang = self.lang
@@ -316,7 +325,7 @@ class DeadlineEvaluator(Evaluator):
                                  elapsed=self.span(at - start.ts)),
                     evidence=self.evidence(refs)))
             else:
-                self.tally.outcomes[COMPLIANT] += 1
+                self.passed(start, stop)
             return
         subject = self.subject(key)
         site, staff = self.people(start, None)

@@ -80,9 +80,12 @@ class GroupedEvaluator(Evaluator):
         """Count and keep the finding of one group and period."""
         field = self.rule.group_by
         subject = f"{field}={group} {period.label}"
-        self.tally.outcomes[outcome] += 1
         if outcome is Outcome.COMPLIANT and not self.show_passes:
+            # Dated by the last instant of the period, as its findings are (by their due time).
+            self.tally.passed(group if self.rule.group_by == "site" else None, None,
+                              period.end - 1)
             return
+        self.tally.outcomes[outcome] += 1
         refs = [ref for ref, _ in events]
         finding = self.finding(
             outcome, subject=subject, site=group if field == "site" else None,

@@ -113,7 +113,7 @@ class MinDurationEvaluator(Evaluator):
             self._not_evaluated(start, key, self.unknown_calendar_reason(), stop)
             return
         if stop.ts >= earliest and not self.show_passes:
-            self.tally.outcomes[Outcome.COMPLIANT] += 1
+            self.passed(start, stop)
             return
         elapsed = stop.ts - start.ts
         words = {"subject": self.subject(key), "elapsed": self.span(elapsed),

@@ -46,7 +46,7 @@ class RequiredFieldsEvaluator(Evaluator):
                 break
             outcome = Outcome.VIOLATED if missing else Outcome.COMPLIANT
             if outcome is Outcome.COMPLIANT and not self.show_passes:
-                self.tally.outcomes[outcome] += 1
+                self.passed(ref)
                 continue
             subject = self.subject(key) if self.key_field else f"event={ref.ident}"
             message = (text("required.missing", self.lang, subject=subject,

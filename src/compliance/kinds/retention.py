@@ -37,7 +37,7 @@ class RetentionEvaluator(MinDurationEvaluator):
 
     def _long_enough_at_end(self, start: EventRef, key: str, as_of: int, earliest: int) -> None:
         if not self.show_passes:
-            self.tally.outcomes[Outcome.COMPLIANT] += 1
+            self.passed(start)
             return
         message = text("retention.kept", self.lang, subject=self.subject(key),
                        limit=self.rule.at_least.text(self.lang))
