@@ -188,7 +188,7 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
     return int(report.exit_code(gate))
 
 
-@cli.command(name="baseline", epilog=_EXIT_HELP)
+@cli.command(name="baseline")
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @click.option("--rules", "rules_path", metavar="PATH",
               help="Rule file or folder (default: the bundled pack).")
@@ -210,7 +210,8 @@ def baseline_command(logs: tuple[str, ...], rules_path: str | None, profile_path
                      output: str | None) -> int:
     """Write a baseline of the current violations of LOG files, for 'check --baseline'.
 
-    Exits 0 when the baseline is written, whatever it holds.
+    Exits 0 when the baseline is written, whatever violations it holds; 2 when the logs,
+    rules or options are bad (as 'check').
     """
     rules = load_rules(rules_path, profile_path).select(_split_ids(select), _split_ids(ignore))
     report = checker.check(
