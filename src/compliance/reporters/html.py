@@ -15,12 +15,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from importlib import resources
 from typing import IO, Any
 
 import orjson
 
+from ..breakdowns import compute as compute_breakdowns
 from ..durations import human_span, parse_iso_duration
 from ..findings import Finding, Outcome, Report, Severity, Status
 
@@ -53,8 +53,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "breakdowns": "Breakdowns", "by_site": "Per site", "by_staff": "Per staff",
         "by_week": "Per week", "by_month": "Per month", "site": "Site", "staff": "Staff",
         "week": "Week", "month": "Month",
-        "breakdown_note": "Counted from the findings of this report; the period is that of the "
-                          "start event (else the stop, else the due time).",
+        "breakdown_note": "Every instance of every rule, compliant ones included, dated by its "
+                          "start event (else its stop event, else just before its due time); "
+                          "— stands for no site, staff or date.",
         "charts": "Charts", "chart_rule": "Violations per rule",
         "chart_site": "Violations per site",
         "chart_late": "Lateness of violations (how far past the due time)",
@@ -114,8 +115,8 @@ _WORDS: dict[str, dict[str, Any]] = {
         "breakdowns": "分项统计", "by_site": "按站点", "by_staff": "按员工",
         "by_week": "按周", "by_month": "按月", "site": "站点", "staff": "员工",
         "week": "周", "month": "月",
-        "breakdown_note": "按本报告的发现项统计;"
-                          "期间取开始事件的时间(无则取完成时间,再无则取时限)。",
+        "breakdown_note": "统计全部规则的全部实例(含合规实例);日期取开始事件的时间,"
+                          "无则取完成事件的时间,再无则取时限前一刻;— 表示无站点、员工或日期。",
         "charts": "图表", "chart_rule": "各规则违规数", "chart_site": "各站点违规数",
         "chart_late": "违规逾期时长分布(超过时限多久)",
         "no_data": "没有可绘制的数据。", "other_rules": "其他 {n} 条规则",
@@ -190,27 +191,11 @@ def _empty_counts() -> dict[str, int]:
 class _Tallies:
     """What one pass over the findings gathers for the static parts and the data block."""
 
-    by: dict[str, dict[str, dict[str, int]]] = field(
-        default_factory=lambda: {"site": {}, "staff": {}, "week": {}, "month": {}})
     per_rule_violated: dict[str, int] = field(default_factory=dict)
     per_site_violated: dict[str, int] = field(default_factory=dict)
     late_bins: list[int] = field(default_factory=lambda: [0] * len(_LATE_BINS))
     files: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
-    passes_listed: bool = False
-
-
-def _week(day: str) -> str:
-    year, week, _ = date.fromisoformat(day).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def _finding_time(f: Finding) -> str | None:
-    if f.start is not None:
-        return f.start.time
-    if f.stop is not None:
-        return f.stop.time
-    return f.due
 
 
 def _late_us(f: Finding) -> int | None:
@@ -218,20 +203,8 @@ def _late_us(f: Finding) -> int | None:
 
 
 def _tally(findings: Sequence[Finding]) -> _Tallies:
-    # A private tally from the findings; a shared breakdown on the report replaces it once
-    # the report carries one (see `_breakdown_rows`).
     t = _Tallies()
     for f in findings:
-        outcome = f.outcome.value
-        when = _finding_time(f)
-        keys = {
-            "site": f.site or _NONE, "staff": f.staff or _NONE,
-            "week": _week(when[:10]) if when else _NONE, "month": when[:7] if when else _NONE,
-        }
-        for dim, key in keys.items():
-            t.by[dim].setdefault(key, _empty_counts())[outcome] += 1
-        if f.outcome is Outcome.COMPLIANT:
-            t.passes_listed = True
         if f.outcome is Outcome.VIOLATED:
             t.per_rule_violated[f.rule_id] = t.per_rule_violated.get(f.rule_id, 0) + 1
             site = f.site or _NONE
@@ -263,7 +236,7 @@ def render(report: Report, *, fail_on: Severity | None = None) -> Iterator[str]:
     yield from _head(report, words)
     yield from _headline(report, words, fail_on)
     yield from _rules(report, words)
-    yield from _breakdowns(report, words, tallies)
+    yield from _breakdowns(report, words)
     yield from _charts(report, words, tallies)
     yield from _findings(report, words, tallies)
     yield from _waivers(report, words)
@@ -393,27 +366,27 @@ def _rules(report: Report, words: dict[str, Any]) -> Iterator[str]:
     yield "</section>\n"
 
 
-def _breakdown_rows(report: Report, dim: str,
-                    tallies: _Tallies) -> list[tuple[str, dict[str, int], float | None]]:
-    rows = tallies.by[dim]
-    # A key of "—" (no site, staff or time) sorts after the others.
-    keys = sorted(rows, key=lambda k: (k == _NONE, k))
-    return [(k, rows[k], _rate(rows[k]) if tallies.passes_listed else None) for k in keys]
-
-
-def _breakdowns(report: Report, words: dict[str, Any], tallies: _Tallies) -> Iterator[str]:
+def _breakdowns(report: Report, words: dict[str, Any]) -> Iterator[str]:
+    # The report's own breakdowns (every instance, compliant ones included); a report built by
+    # hand without them gets those of its findings.
+    breakdowns = report.breakdowns or compute_breakdowns(report.findings)
     yield f'<section id="breakdowns">\n<h2>{_e(words["breakdowns"])}</h2>\n'
     yield f'<p class="note">{_e(words["breakdown_note"])}</p>\n<div class="grid">\n'
     for dim, title in (("site", "by_site"), ("staff", "by_staff"), ("month", "by_month"),
                        ("week", "by_week")):
         yield f'<div><h3>{_e(words[title])}</h3>\n<div class="scroll">\n'
-        yield f'<table id="by-{dim}"><thead><tr><th>{_e(words[dim])}</th>{_counts_header(words)}'
-        yield f'<th class="n">{_e(words["rate"])}</th></tr></thead>\n<tbody>\n'
-        for key, counts, rate in _breakdown_rows(report, dim, tallies):
-            cells = "".join(f'<td class="n" data-col="{o.value}">{counts[o.value]}</td>'
+        yield (f'<table id="by-{dim}"><thead><tr><th>{_e(words[dim])}</th>'
+               f'<th class="n">{_e(words["instances"])}</th>{_counts_header(words)}'
+               f'<th class="n">{_e(words["rate"])}</th></tr></thead>\n<tbody>\n')
+        for row in breakdowns.rows(dim):
+            key = _NONE if row.key is None else row.key
+            cells = "".join(f'<td class="n" data-col="{o.value}">{getattr(row, o.value)}</td>'
                             for o in _OUTCOMES)
-            yield (f'<tr data-key="{_e(key)}"><td>{_e(key)}</td>{cells}'
-                   f'<td class="n" data-col="rate">{_pct(rate)}</td></tr>\n')
+            raw = "" if row.compliance_rate is None else f"{row.compliance_rate:.6f}"
+            yield (f'<tr data-key="{_e(key)}"><td>{_e(key)}</td>'
+                   f'<td class="n" data-col="instances">{row.instances}</td>{cells}'
+                   f'<td class="n" data-col="rate" data-value="{raw}">'
+                   f"{_pct(row.compliance_rate)}</td></tr>\n")
         yield "</tbody></table>\n</div>\n</div>\n"
     yield "</div>\n</section>\n"
 
