@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import click
 
-from . import checker, fixture_harness, reporters, ruledocs
+from . import checker, fixture_harness, redaction, reporters, ruledocs
 from .baselines import apply_baseline, baseline_json, load_baseline
 from .durations import parse_duration
 from .errors import CheckError, UsageError
@@ -101,10 +101,24 @@ def _open_output(path: str | None) -> IO[str]:
 
 
 def _resolve_format(fmt: str, output: str | None) -> str:
+    """`auto`: GitHub annotations in a GitHub Actions job, text on a terminal, else JSON."""
     if fmt != "auto":
         return fmt
-    to_terminal = output in (None, "-") and sys.stdout.isatty()
-    return "text" if to_terminal else "json"
+    to_stdout = output in (None, "-")
+    if to_stdout and os.environ.get("GITHUB_ACTIONS") == "true":
+        return "github"  # annotations work only in the job's log, not in a file
+    return "text" if to_stdout and sys.stdout.isatty() else "json"
+
+
+def _redacted_fields(fmt: str, redact: Sequence[str], no_redact: bool) -> tuple[str, ...]:
+    """The fields to mask: --redact's, else none with --no-redact or in a machine format, else
+    the customer contact fields."""
+    fields = redaction.parse_fields(redact)
+    if fields and no_redact:
+        raise UsageError("--redact and --no-redact exclude each other")
+    if fields or no_redact or fmt in redaction.MACHINE_FORMATS:
+        return fields
+    return redaction.DEFAULT_FIELDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_HELP)
@@ -121,7 +135,8 @@ def cli() -> None:
               help="Judge at this instant (RFC 3339 with offset, or 'now'); "
                    "default: the latest event time.")
 @click.option("--format", "fmt", type=click.Choice(["auto", *reporters.FORMATS]), default="auto",
-              show_default=True, help="Report format; auto = text on a terminal, json otherwise.")
+              show_default=True, help="Report format; auto = github under GitHub Actions, "
+                                      "text on a terminal, json otherwise.")
 @click.option("--output", "-o", metavar="FILE", help="Write the report here (default: stdout).")
 @click.option("--fail-on", type=click.Choice([*(s.value for s in Severity), "none"]),
               default="high", show_default=True,
@@ -153,15 +168,22 @@ def cli() -> None:
               help="Waiver file (YAML): violations it covers become 'waived' until it expires.")
 @click.option("--baseline", "baseline_path", metavar="FILE",
               help="Baseline file (from 'compliance baseline'): only violations not in it fail.")
+@click.option("--redact", multiple=True, metavar="FIELDS",
+              help="Mask the values of these fields (comma-separated) in the report "
+                   "(default in every format but json, jsonl and sarif: the customer contact "
+                   "fields).")
+@click.option("--no-redact", is_flag=True, help="Mask nothing, in any format.")
 def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt: str,
           output: str | None, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
           lang: str | None, maps: tuple[str, ...], default_tz: str | None,
           profile_path: str | None, calendar_path: str | None, show_passes: bool,
           engine: str, cross_check: bool, progress: bool | None,
-          waivers_path: str | None = None, baseline_path: str | None = None) -> int:
+          waivers_path: str | None = None, baseline_path: str | None = None,
+          redact: tuple[str, ...] = (), no_redact: bool = False) -> int:
     """Check LOG files (JSON Lines, CSV, XES; .gz too) against the rules."""
     if not logs:
         raise UsageError("give at least one log file to check")
+    masked = _redacted_fields(_resolve_format(fmt, output), redact, no_redact)
     rules = load_rules(rules_path, profile_path).select(_split_ids(select), _split_ids(ignore))
     gate = None if fail_on == "none" else Severity(fail_on)
     waivers = load_waivers(waivers_path) if waivers_path else None
@@ -178,6 +200,8 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
     if baseline is not None:
         report = apply_baseline(report, baseline)
     fmt = _resolve_format(fmt, output)
+    code = int(report.exit_code(gate))
+    report = redaction.redact(report, masked)
     stream = _open_output(output)
     try:
         reporters.write(report, fmt, stream, fail_on=gate, rules=rules,
@@ -185,7 +209,7 @@ def check(logs: tuple[str, ...], rules_path: str | None, as_of: str | None, fmt:
     finally:
         if stream is not sys.stdout:
             stream.close()
-    return int(report.exit_code(gate))
+    return code
 
 
 @cli.command(name="baseline")

@@ -16,6 +16,11 @@ from ..findings import Report, Severity
 _MODULES: dict[str, str] = {
     "text": "text",
     "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "markdown": "markdown",
+    "junit": "junit",
+    "github": "github",
     "html": "html",
     "sarif": "sarif",
 }

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..breakdowns import DIMENSIONS
 from ..durations import human_span, parse_iso_duration
 from ..findings import Finding, Report, Severity, Status
-from . import gate_notes
+from . import gate_notes, labels
 
 _WORDS: dict[str, dict[str, Any]] = {
     "en": {
@@ -79,6 +80,7 @@ def write(report: Report, stream: IO[str], *, fail_on: Severity | None,
         console.print(f"{words['inputs']}: {escape(item.path)} ({item.format}): {line}")
     console.print()
     console.print(_summary_table(report, words))
+    _breakdowns(console, report)
     notes = [(s.rule_id, n) for s in report.summary for n in s.notes]
     notes += [(s.rule_id, words["draft"]) for s in report.summary if s.status is not Status.STABLE]
     if notes:
@@ -123,6 +125,31 @@ def _summary_table(report: Report, words: Mapping[str, Any]) -> Table:
             str(s.outcomes.not_evaluated), str(s.cancelled), rate,
         )
     return table
+
+
+def _breakdowns(console: Console, report: Report) -> None:
+    """Per site, staff, week and month: instances, each outcome and the compliance rate."""
+    if report.breakdowns is None:
+        return
+    w = labels.words(report)
+    # As in the summary table: a waived column only when the check had waivers.
+    waived = report.waivers is not None or any(s.outcomes.waived for s in report.summary)
+    console.print(f"[bold]{w['breakdowns']}[/bold]")
+    for dimension in DIMENSIONS:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                      title=w["by_" + dimension], title_justify="left")
+        table.add_column(w[dimension], no_wrap=True)
+        columns = ("instances", "compliant", "violated", "pending", "not_evaluated",
+                   *(("waived",) if waived else ()), "rate")
+        for column in columns:
+            table.add_column(w[column], justify="right", no_wrap=True)
+        for r in report.breakdowns.rows(dimension):
+            counts = [r.instances, r.compliant, r.violated, r.pending, r.not_evaluated,
+                      *((r.waived,) if waived else ())]
+            table.add_row(escape(w["none"] if r.key is None else r.key),
+                          *(str(n) for n in counts), labels.rate_text(r.compliance_rate))
+        console.print(table)
+    console.print()
 
 
 def _findings(console: Console, report: Report, words: Mapping[str, Any]) -> None:
