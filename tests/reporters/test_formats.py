@@ -354,3 +354,17 @@ def test_mask_is_deterministic_and_keeps_a_recognisable_shape() -> None:
     assert mask("a@b.cn") == "a*****"
     assert mask("x") == "*"
     assert mask("13812345678") == mask("13812345678")
+
+
+def test_the_streamed_json_report_equals_the_whole_one(tmp_path: Path) -> None:
+    from compliance import check, load_rules
+    from compliance.reporters.json import chunks, render
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "demo-2025q3.jsonl"
+    whole = check([demo], load_rules(None, None), "2025-10-01T00:00:00+08:00", lang="zh",
+                  show_passes=True)
+    assert len(whole.findings) > 1000
+    assert b"".join(chunks(whole)) == render(whole)
+    empty = check([demo], load_rules(None, None).select(["CMP-002"], []),
+                  "2025-07-01T00:00:00+08:00", lang="en")
+    assert b"".join(chunks(empty)) == render(empty)
