@@ -368,3 +368,10 @@ def test_the_streamed_json_report_equals_the_whole_one(tmp_path: Path) -> None:
     empty = check([demo], load_rules(None, None).select(["CMP-002"], []),
                   "2025-07-01T00:00:00+08:00", lang="en")
     assert b"".join(chunks(empty)) == render(empty)
+
+
+def test_every_format_of_the_contract_is_offered() -> None:
+    from compliance import reporters
+
+    assert set(reporters.FORMATS) >= {"text", "json", "jsonl", "csv", "markdown", "html",
+                                      "junit", "sarif", "github"}
