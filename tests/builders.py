@@ -33,3 +33,23 @@ def ev(type_: str, time: str, **fields: Any) -> dict[str, Any]:
     if not time.endswith("Z") and "+" not in time[19:] and "-" not in time[19:]:
         time += "+08:00"
     return {"type": type_, "time": time, **fields}
+
+
+# The rule file of CMP-002 (complaint results within 48 hours) with placeholder docs, and a
+# low-severity twin: the small pack the command-line and reporter tests check against.
+COMPLAINT_RULE = """\
+id: CMP-002
+name: complaint-result-48h
+title: 投诉处理结果须在48小时内反馈给客户
+title_en: Complaint results are fed back within 48 hours
+severity: high
+source: [{document: d, section: "1.5.1", quote: q}]
+kind: deadline
+key: complaint_id
+start: {type: complaint_received}
+stop: {type: complaint_result_fed_back}
+within: 48 hours
+docs: {rationale: r, audit_procedure: a, remediation: m}
+"""
+MINOR_RULE = COMPLAINT_RULE.replace("CMP-002", "CMP-003").replace(
+    "complaint-result-48h", "minor").replace("severity: high", "severity: low")

@@ -9,25 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import COMPLAINT_RULE, MINOR_RULE
 
 from compliance.cli import run
 
-RULE = """\
-id: CMP-002
-name: complaint-result-48h
-title: 投诉处理结果须在48小时内反馈给客户
-title_en: Complaint results are fed back within 48 hours
-severity: high
-source: [{document: d, section: "1.5.1", quote: q}]
-kind: deadline
-key: complaint_id
-start: {type: complaint_received}
-stop: {type: complaint_result_fed_back}
-within: 48 hours
-docs: {rationale: r, audit_procedure: a, remediation: m}
-"""
-MINOR = RULE.replace("CMP-002", "CMP-003").replace("complaint-result-48h", "minor") \
-    .replace("severity: high", "severity: low")
+RULE = COMPLAINT_RULE
+MINOR = MINOR_RULE
 
 EVENTS = [
     {"id": "e1", "type": "complaint_received", "time": "2025-03-01T09:00:00+08:00",

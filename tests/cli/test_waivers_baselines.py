@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import COMPLAINT_RULE, MINOR_RULE
 
 from compliance import Outcome, Severity, check, load_rules
 from compliance.baselines import apply_baseline, baseline_json, load_baseline
@@ -29,22 +30,8 @@ from compliance.errors import CheckError
 from compliance.findings import EventPoint, Finding, fingerprint
 from compliance.waivers import apply_waivers, load_waivers
 
-RULE = """\
-id: CMP-002
-name: complaint-result-48h
-title: 投诉处理结果须在48小时内反馈给客户
-title_en: Complaint results are fed back within 48 hours
-severity: high
-source: [{document: d, section: "1.5.1", quote: q}]
-kind: deadline
-key: complaint_id
-start: {type: complaint_received}
-stop: {type: complaint_result_fed_back}
-within: 48 hours
-docs: {rationale: r, audit_procedure: a, remediation: m}
-"""
-MINOR = RULE.replace("CMP-002", "CMP-003").replace("complaint-result-48h", "minor") \
-    .replace("severity: high", "severity: low")
+RULE = COMPLAINT_RULE
+MINOR = MINOR_RULE
 AS_OF = "2025-03-04T10:30:00+08:00"
 
 

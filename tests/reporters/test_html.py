@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import REPO
+from builders import COMPLAINT_RULE, REPO
 from htmltree import Node, parse
 
 from compliance import check, load_rules
@@ -21,20 +21,7 @@ DEMO = REPO / "fixtures" / "logs" / "demo-2025q3.jsonl"
 QUARTER_END = "2025-10-01T00:00:00+08:00"
 OUTCOMES = ("violated", "waived", "pending", "not_evaluated", "compliant")
 
-RULE = """\
-id: CMP-002
-name: complaint-result-48h
-title: 投诉处理结果须在48小时内反馈给客户
-title_en: Complaint results are fed back within 48 hours
-severity: high
-source: [{document: d, section: "1.5.1", quote: q}]
-kind: deadline
-key: complaint_id
-start: {type: complaint_received}
-stop: {type: complaint_result_fed_back}
-within: 48 hours
-docs: {rationale: r, audit_procedure: a, remediation: m}
-"""
+RULE = COMPLAINT_RULE
 SCRIPT = "<script>document.body.setAttribute('data-pwned','1')</script>"
 IMG = "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">"
 HOSTILE_EVENTS = [
