@@ -190,10 +190,10 @@ def test_markdown_and_text_follow_lang(capsys: pytest.CaptureFixture[str],
                                        setup: tuple[Path, Path]) -> None:
     _, zh = report(capsys, setup, "markdown", "--lang", "zh")
     assert zh.startswith("# 合规检查报告\n")
-    assert "## 按规则" in zh and "### 按门店" in zh and "## 发现项" in zh
+    assert "## 按规则" in zh and "### 按案场" in zh and "## 发现项" in zh
     assert "投诉处理结果须在48小时内反馈给客户" in zh
     _, text = report(capsys, setup, "text", "--lang", "zh")
-    assert "分项统计" in text and "按门店" in text
+    assert "分项统计" in text and "按案场" in text
 
 
 def test_junit_counts_equal_the_json_report(capsys: pytest.CaptureFixture[str],
