@@ -384,13 +384,15 @@ class Intake:
                             staff = text_or_none(staff)
                         ref = EventRef(ts, kind, ident, path, line, seq, site, staff)
                         if ident is not None:
-                            first = seen.get(ref.id)
+                            first = seen.get(ident)
                             if first is not None:
-                                reject((line, f"duplicate event id {ref.id!r} "
+                                reject((line, f"duplicate event id {ident!r} "
                                               f"(first at {first.file}:{first.line})"))
                                 ref = _DUPLICATE
                                 break
-                            seen[ref.id] = ref
+                            seen[ident] = ref
+                        else:
+                            ident = ""  # sorts before any id, as the order tie-break
                     key = record.get(key_field) if key_field is not None else None
                     if type(key) is not str or not key:
                         key = text_or_none(key)
@@ -400,7 +402,7 @@ class Intake:
                         extra = record.get(extra_field)
                     else:
                         extra = extra_field(record)
-                    append((ts, rank, ref.id or "", seq, ref, key, extra))
+                    append((ts, rank, ident, seq, ref, key, extra))
                 if ref is _DUPLICATE:
                     continue
             accepted += 1
