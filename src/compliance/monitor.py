@@ -45,6 +45,8 @@ from .rulebook import RuleSet
 
 log = logging.getLogger(__name__)
 CLOCKS = ("event", "wall")
+# Events taken off the queue before they are released and judged, at most.
+_MAX_BATCH = 10_000
 _NEVER = -(2**62)
 
 
@@ -282,8 +284,9 @@ class Monitor:
                     continue
                 if kind == "event":
                     self._take(value)
-                    # Take everything already waiting before judging: one batch, not many.
-                    while True:
+                    # Take what is already waiting before judging: one batch, not many (but a
+                    # bounded one, so that a steady stream still gets judged as it goes).
+                    for _ in range(_MAX_BATCH):
                         try:
                             kind, value = self._queue.get_nowait()
                         except queue.Empty:
