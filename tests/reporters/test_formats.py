@@ -172,8 +172,8 @@ def test_markdown_tables_equal_the_json_report(
         assert row[4:10] == [str(v) for v in (s["instances"], o["compliant"], o["violated"],
                                                o["pending"], o["not_evaluated"], o["waived"])]
         assert row[10] == "33.3%"
-    for dimension, heading in (("site", "### By site"), ("staff", "### By staff"),
-                               ("week", "### By week"), ("month", "### By month")):
+    for dimension, heading in (("site", "### Per site"), ("staff", "### Per staff"),
+                               ("week", "### Per week"), ("month", "### Per month")):
         rows = _table(lines, heading)
         expected = data["breakdowns"][dimension]
         assert [r[0] for r in rows] == [e["key"] or "(none)" for e in expected]

@@ -122,7 +122,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "no_data": "没有可绘制的数据。", "other_rules": "其他 {n} 条规则",
         "status_of": {"stable": "稳定", "draft": "草案", "deprecated": "已弃用"},
         "waivers": "豁免", "subject_or_pattern": "对象或模式", "reason": "原因",
-        "approved_by": "批准人", "expires": "到期", "waiver_state": "状态",
+        "approved_by": "批准人", "expires": "有效期至", "waiver_state": "状态",
         "w_matched": "覆盖的违规", "where": "文件:行",
         "waiver_states": {"applied": "已生效", "expired": "已过期(不再适用)",
                           "unused": "未使用(没有匹配项)"},
