@@ -65,6 +65,7 @@ class MonitorSummary:
     callback_errors: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready data (the first 100 rejections)."""
         return {
             "posted": self.posted, "accepted": self.accepted, "rejected": self.rejected,
             "findings": self.findings, "pending": self.pending, "restarts": self.restarts,
@@ -118,6 +119,7 @@ class _Worker:
             raise value
 
     def call(self, *request: Any) -> Any:
+        """Send a request and return the worker's answer."""
         try:
             self.conn.send(request)
         except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
@@ -135,6 +137,7 @@ class _Worker:
         return answer
 
     def stop(self) -> None:
+        """Ask the worker to end, and make sure it has."""
         try:
             self.conn.send(("stop",))
             self.conn.recv()
@@ -274,6 +277,7 @@ class Monitor:
     # --- the engine thread -------------------------------------------------------------------
 
     def _run(self) -> None:
+        """The engine thread: take events off the queue, release them, judge, deliver."""
         try:
             while True:
                 try:
@@ -319,6 +323,7 @@ class Monitor:
         return to_us(datetime.now(UTC)) - self.lateness_us
 
     def _take(self, event: Mapping[str, Any]) -> None:
+        """Number an event and buffer it by its time, or reject it with the reason."""
         number = next(self._numbers)
         self.summary.posted += 1
         reason = None
@@ -340,10 +345,12 @@ class Monitor:
         self._latest = max(self._latest, when)
 
     def _reject(self, number: int, reason: str) -> None:
+        """Count a record that was not taken, and keep why."""
         self.summary.rejected += 1
         self.summary.rejections.append(Rejection(file="<monitor>", line=number, reason=reason))
 
     def _advance(self, watermark: int, release_all: bool = False) -> None:
+        """Move the watermark: release the events before it to the worker and judge."""
         if watermark < self._watermark and not release_all:
             return
         batch = []
@@ -393,6 +400,7 @@ class Monitor:
             return self._restart()
 
     def _absorb(self, step: Step, released: int) -> None:
+        """Take in what the worker did with a batch: counts, journal, findings to deliver."""
         self.summary.accepted += released - len(step.rejections)
         for rejection in step.rejections:
             if rejection.line in self._journal:
@@ -425,6 +433,7 @@ class Monitor:
             self._deliver(self.on_finding, finding)
 
     def _deliver(self, callback: Callable[[Finding], None], finding: Finding) -> None:
+        """Call a callback of the embedding service; its failure is counted and logged."""
         try:
             callback(finding)
         except Exception:
