@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from compliance import RuleSet
+import pytest
+
+from compliance import RuleSet, durable_engine
 from compliance.kinds import KIND_MODELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,3 +55,21 @@ docs: {rationale: r, audit_procedure: a, remediation: m}
 """
 MINOR_RULE = COMPLAINT_RULE.replace("CMP-002", "CMP-003").replace(
     "complaint-result-48h", "minor").replace("severity: high", "severity: low")
+
+
+# The durable engine's tests run where durable-rules installs (CPython 3.11 and 3.12, with a C
+# compiler); on 3.13 and later it cannot be built, which is a platform limit, not missing work.
+needs_durable = pytest.mark.skipif(
+    durable_engine.unavailable_reason() is not None,
+    reason="durable-rules does not install on this Python (3.13+); tested on 3.11 and 3.12")
+
+# The common fields of a rule file, for tests that write a rule with one field wrong.
+RULE_FILE_HEAD = """\
+id: TST-009
+name: bad
+title: 测试
+title_en: Test
+severity: low
+source: [{document: d, section: s, quote: q}]
+docs: {rationale: r, audit_procedure: a, remediation: m}
+"""

@@ -61,3 +61,12 @@ def events(draw: st.DrawFn, min_size: int = 1, max_size: int = 25) -> list[dict[
 
 
 offsets = st.sampled_from([timedelta(hours=h) for h in (-10, -5, 0, 1, 5.5, 9, 14)])
+
+
+def moved(log: list[dict[str, Any]], rnd: Any, offset: timedelta) -> list[dict[str, Any]]:
+    """The same events in another order, their times written in another UTC offset."""
+    zone = timezone(offset)
+    out = [{**e, "time": datetime.fromisoformat(e["time"]).astimezone(zone).isoformat()}
+           for e in log]
+    rnd.shuffle(out)
+    return out

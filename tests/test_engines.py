@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 import pytest
-from builders import REPO, ev, make_rule, rules_of
+from builders import REPO, ev, make_rule, needs_durable, rules_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import BASE, KEYS, deadline_rules, events, stamp
@@ -23,10 +23,6 @@ from compliance.checker import EngineMismatch
 from compliance.cli import run
 from compliance.fixture_harness import discover
 from compliance.reporters.json import render
-
-needs_durable = pytest.mark.skipif(
-    durable.unavailable_reason() is not None,
-    reason="durable-rules does not install on this Python (3.13+); tested on 3.11 and 3.12")
 
 RULES = load_rules(REPO / "rules")
 CASES = discover(RULES, REPO / "fixtures" / "rules").cases

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from builders import REPO, ev, rules_of
+from builders import REPO, ev, needs_durable, rules_of
 from hypothesis import given, settings
 from strategies import deadline_rules, events
 
@@ -21,9 +21,7 @@ from compliance import durable_engine as durable
 from compliance.errors import UsageError
 from compliance.monitor import Monitor
 
-pytestmark = pytest.mark.skipif(
-    durable.unavailable_reason() is not None,
-    reason="durable-rules does not install on this Python (3.13+); tested on 3.11 and 3.12")
+pytestmark = needs_durable
 
 DEMO = REPO / "fixtures" / "logs" / "demo-2025q3.jsonl"
 RULES = load_rules(REPO / "rules")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -185,7 +186,7 @@ def chunks(items: Sequence[Item], as_of: int, size: int) -> Iterator[list[Item]]
     return (group for group in groups if group)
 
 
-class _Correlator:
+class _Correlator(ABC):
     """Base of the per-kind correlations: one session, facts numbered per rule.
 
     Every fact carries `n`, its number: the Python side keeps what belongs to it (the event
@@ -205,9 +206,10 @@ class _Correlator:
         self.ended: set[int] = set()
         self.session.register(self.rules(self.session.action))
 
+    @abstractmethod
     def rules(self, act: Callable[[Callable[[Any], None]], Callable[[Any], None]]
               ) -> dict[str, Any]:
-        raise NotImplementedError
+        """The kind's ruleset: rule name → conditions and action (wrapped by `act`)."""
 
     def new_fact(self, role: str, **fields: Any) -> dict[str, Any]:
         self.serial += 1
@@ -247,13 +249,15 @@ class _Correlator:
                                   "held after the clock (the durable correlation is incomplete)")
         return self.result(as_of)
 
+    @abstractmethod
     def correlate(self, chunk: list[Item], as_of: int) -> None:
-        raise NotImplementedError
+        """Assert a chunk's events, in time order, and act on what the network matches."""
 
+    @abstractmethod
     def result(self, as_of: int) -> RuleResult:
-        raise NotImplementedError
+        """The rule's findings and summary once every chunk is done."""
 
-    def expire(self, watermark: int) -> None:
+    def expire(self, watermark: int) -> None:  # noqa: B027  (a hook: most kinds need none)
         """Live: act on the passing of time (only deadlines do)."""
 
     def open_instances(self) -> list[tuple[Any, str, int | None]]:
@@ -275,6 +279,20 @@ class _StartStop(_Correlator):
         self.starts = self.without_key = self.triggers = self.outcomes = self.closed = 0
         self.at = self.as_of = 0
         super().__init__(host, evaluator)
+
+    def take_start(self, ref: Any, key: str | None) -> str | None:
+        """Count a start; its key, or None when it has none (then it is not evaluated)."""
+        self.starts += 1
+        if key is None:
+            self.without_key += 1
+            self.keyless(ref)
+            return None
+        self.triggers += 1
+        return key
+
+    @abstractmethod
+    def keyless(self, ref: Any) -> None:
+        """Judge a start without a key: not evaluated, as the native evaluator does."""
 
     def end(self, n: int) -> tuple[Any, str]:
         """The instance of a held start, now ended."""
@@ -373,12 +391,9 @@ class _DeadlineCorrelator(_StartStop):
         self.as_of = as_of
         for ts, rank, _, _, ref, key, extra in chunk:
             if rank == D_START:
-                self.starts += 1
+                key = self.take_start(ref, key)
                 if key is None:
-                    self.without_key += 1
-                    ev._not_evaluated(ref, None, ev.missing_key_reason(), [ref])
                     continue
-                self.triggers += 1
                 if ev.within_us is not None:
                     instance = _Open(ref, ts + ev.within_us)
                 else:
@@ -399,6 +414,9 @@ class _DeadlineCorrelator(_StartStop):
                 self.at = ts
                 role = {D_RESUME: "resume", D_CANCEL: "cancel"}.get(rank, "stop")
                 self.transient(role, key, ref)
+
+    def keyless(self, ref: Any) -> None:
+        self.ev._not_evaluated(ref, None, self.ev.missing_key_reason(), [ref])
 
     def forget(self) -> None:
         for n in self.ended:
@@ -487,17 +505,16 @@ class _MinDurationCorrelator(_StartStop):
     def start_selector(self) -> Any:
         return self.ev.roles()[0][0] or self.ev.rule.start
 
+    def keyless(self, ref: Any) -> None:
+        self.ev._not_evaluated(ref, None, self.ev.missing_key_reason())
+
     def correlate(self, chunk: list[Item], as_of: int) -> None:
-        ev = self.ev
         self.as_of = as_of
         for _ts, rank, _, _, ref, key, _ in chunk:
             if rank == M_START:
-                self.starts += 1
+                key = self.take_start(ref, key)
                 if key is None:
-                    self.without_key += 1
-                    ev._not_evaluated(ref, None, ev.missing_key_reason())
                     continue
-                self.triggers += 1
                 fact = self.new_fact("start", key=key)
                 self.instances[fact["n"]] = (ref, key)
                 self.hold(fact)

@@ -9,7 +9,7 @@ from typing import Any
 from builders import make_rule, rules_of
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import offsets
+from strategies import moved, offsets
 
 from compliance import Outcome, check
 from compliance.reporters.json import render
@@ -96,14 +96,11 @@ def test_a_group_without_events_is_violated_for_periodic_and_not_evaluated_for_t
 def test_input_order_and_utc_offset_change_nothing(
     log: list[dict[str, Any]], rnd: Any, offset: timedelta,
 ) -> None:
-    zone = timezone(offset)
-    moved = [{**e, "time": datetime.fromisoformat(e["time"]).astimezone(zone).isoformat()}
-             for e in log]
-    rnd.shuffle(moved)
+    shifted = moved(log, rnd, offset)
     for rule in (PERIODIC, THRESHOLD, *OTHERS):
         rules = rules_of(make_rule(**rule))
         first = check(log, rules, as_of=AS_OF, show_passes=True)
-        second = check(moved, rules, as_of=AS_OF, show_passes=True)
+        second = check(shifted, rules, as_of=AS_OF, show_passes=True)
         assert [f.to_dict() | {"evidence": None} for f in first.findings] == [
             f.to_dict() | {"evidence": None} for f in second.findings]
         assert first.summary == second.summary
@@ -156,14 +153,11 @@ def test_adding_a_presence_never_turns_a_covered_period_violated(
 def test_coverage_does_not_depend_on_input_order_or_utc_offset(
     log: list[dict[str, Any]], rnd: Any, offset: timedelta,
 ) -> None:
-    zone = timezone(offset)
-    moved = [{**e, "time": datetime.fromisoformat(e["time"]).astimezone(zone).isoformat()}
-             for e in log]
-    rnd.shuffle(moved)
+    shifted = moved(log, rnd, offset)
     for variant in ({}, {"at_least": 2, "max_shift": "8 hours"}):
         rules = rules_of(make_rule(**COVERAGE, **variant))
         first = check(log, rules, as_of=COVERAGE_AS_OF, show_passes=True)
-        second = check(moved, rules, as_of=COVERAGE_AS_OF, show_passes=True)
+        second = check(shifted, rules, as_of=COVERAGE_AS_OF, show_passes=True)
         assert [f.to_dict() | {"evidence": None} for f in first.findings] == [
             f.to_dict() | {"evidence": None} for f in second.findings]
         assert [[e.id for e in f.evidence] for f in first.findings] == [

@@ -17,7 +17,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from builders import make_rule, rules_of
+from builders import make_rule, needs_durable, rules_of
 
 from compliance import breakdowns, check
 from compliance.findings import Outcome
@@ -114,12 +114,8 @@ def test_a_zone_that_changes_offset_is_counted_by_quarter_hour() -> None:
     assert fixed.day(bucket, ZoneInfo("Asia/Shanghai")).isoformat() == "2025-03-30"
 
 
+@needs_durable
 def test_the_durable_engine_gives_the_same_breakdowns() -> None:
-    from compliance import durable_engine
-
-    reason = durable_engine.unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
     native = check(EVENTS, rules_of(RULE), AS_OF)
     durable = check(EVENTS, rules_of(RULE), AS_OF, engine="durable")
     assert durable.breakdowns == native.breakdowns

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import ev, make_rule, rules_of
+from builders import RULE_FILE_HEAD, ev, make_rule, needs_durable, rules_of
 
 from compliance import Outcome, check
 from compliance.errors import RuleError
@@ -196,14 +196,7 @@ def test_zh_messages() -> None:
     assert "空档" in finding.message and "1 小时" in finding.message
 
 
-RULE_HEAD = """\
-id: TST-009
-name: bad
-title: 测试
-title_en: Test
-severity: low
-source: [{document: d, section: s, quote: q}]
-docs: {rationale: r, audit_procedure: a, remediation: m}
+RULE_HEAD = RULE_FILE_HEAD + """\
 kind: coverage
 start: {type: shift_clock_in}
 stop: {type: shift_clock_out}
@@ -241,11 +234,8 @@ def test_missing_stop_is_refused(tmp_path: Path) -> None:
         load_rule_file(path)
 
 
+@needs_durable
 def test_the_durable_engine_leaves_coverage_rules_to_the_native_code() -> None:
-    from compliance import durable_engine
-
-    if durable_engine.unavailable_reason() is not None:
-        pytest.skip(durable_engine.unavailable_reason())
     events = [on("2025-07-01T00:00:00", "G1"), off("2025-07-01T20:00:00", "G1"),
               on("2025-07-01T20:30:00", "G2"), off("2025-07-02T00:00:00", "G2")]
     rules = rules_of(make_rule(**GUARDS),

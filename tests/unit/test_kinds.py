@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import ev, make_rule, rules_of
+from builders import RULE_FILE_HEAD, ev, make_rule, rules_of
 
 from compliance import Outcome, check
 from compliance.errors import RuleError
@@ -202,15 +202,7 @@ def test_threshold_mean_on_each_events_scale_and_bad_values_are_rejected() -> No
     assert "not a number" in item.rejections[0].reason
 
 
-RULE_HEAD = """\
-id: TST-009
-name: bad
-title: 测试
-title_en: Test
-severity: low
-source: [{document: d, section: s, quote: q}]
-docs: {rationale: r, audit_procedure: a, remediation: m}
-"""
+RULE_HEAD = RULE_FILE_HEAD
 
 
 @pytest.mark.parametrize(("body", "reason"), [
